@@ -1,0 +1,25 @@
+"""Top-level URLs: the site shell, accounts, health and each app under its own prefix."""
+
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+
+from config import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("health", views.health, name="health"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("accounts/", include("creators.account_urls")),
+    path("admin/", admin.site.urls),
+    path("studio/", include("creators.urls")),
+    path("library/", include("library.urls")),
+    path("generation/", include("generation.urls")),
+    path("review/", include("review.urls")),
+    path("revenue/", include("revenue.urls")),
+]
+
+if settings.DEBUG:
+    from django.conf.urls.static import static
+
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

@@ -1,0 +1,68 @@
+"""Site-wide pages: the home page and the health report."""
+
+import time
+
+from django.conf import settings
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    return render(request, "home.html")
+
+
+def _check_database() -> dict:
+    started = time.monotonic()
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except Exception as exc:  # the report says what failed instead of a 500
+        return {"ok": False, "error": str(exc)}
+    return {"ok": True, "vendor": connection.vendor, "ms": _ms(started)}
+
+
+def _check_redis() -> dict:
+    import redis
+
+    started = time.monotonic()
+    try:
+        client = redis.Redis.from_url(settings.REDIS_URL, socket_timeout=2)
+        client.ping()
+    except Exception as exc:
+        return {"ok": False, "error": str(exc)}
+    return {"ok": True, "ms": _ms(started)}
+
+
+def _check_workers() -> dict:
+    """Which queues have a live worker consuming them, asked over the broker."""
+    from config.celery import app
+
+    started = time.monotonic()
+    try:
+        replies = app.control.inspect(timeout=1.0).active_queues() or {}
+    except Exception as exc:
+        return {"ok": False, "error": str(exc)}
+    queues: dict[str, list[str]] = {"gpu": [], "cpu": []}
+    for worker, worker_queues in replies.items():
+        for queue in worker_queues:
+            queues.setdefault(queue["name"], []).append(worker)
+    ok = bool(queues["gpu"]) and bool(queues["cpu"])
+    return {"ok": ok, "queues": queues, "ms": _ms(started)}
+
+
+def _ms(started: float) -> float:
+    return round((time.monotonic() - started) * 1000, 1)
+
+
+@never_cache
+def health(request: HttpRequest) -> JsonResponse:
+    checks = {"database": _check_database(), "redis": _check_redis()}
+    # Without a broker, asking the workers would only wait for the connection to time out.
+    checks["workers"] = (
+        _check_workers() if checks["redis"]["ok"] else {"ok": False, "error": "no broker"}
+    )
+    ok = all(check["ok"] for check in checks.values())
+    return JsonResponse({"ok": ok, "checks": checks}, status=200 if ok else 503)

@@ -1,0 +1,3 @@
+"""WebSocket routes of the generation app."""
+
+websocket_urlpatterns: list = []

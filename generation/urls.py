@@ -1,0 +1,5 @@
+"""URLs of the generation app."""
+
+app_name = "generation"
+
+urlpatterns: list = []

@@ -1,0 +1,5 @@
+"""URLs of the revenue app."""
+
+app_name = "revenue"
+
+urlpatterns: list = []

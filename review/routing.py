@@ -1,0 +1,3 @@
+"""WebSocket routes of the review app."""
+
+websocket_urlpatterns: list = []

@@ -1,0 +1,50 @@
+// Site-wide behaviour: a studio's live notifications over its WebSocket, shown as toasts.
+(function () {
+  "use strict";
+
+  function toast(text) {
+    var box = document.querySelector(".toast-box");
+    if (!box) {
+      box = document.createElement("div");
+      box.className = "toast-box";
+      box.setAttribute("aria-live", "polite");
+      document.body.appendChild(box);
+    }
+    var item = document.createElement("div");
+    item.className = "toast";
+    item.textContent = text;
+    box.appendChild(item);
+    setTimeout(function () { item.remove(); }, 8000);
+  }
+
+  // Reconnects with a growing delay so a restarted server is picked up without a reload.
+  function liveSocket(path, onMessage) {
+    var delay = 500;
+    function open() {
+      var proto = location.protocol === "https:" ? "wss://" : "ws://";
+      var ws = new WebSocket(proto + location.host + path);
+      ws.onopen = function () { delay = 500; document.body.dataset.live = "connected"; };
+      ws.onmessage = function (e) { onMessage(JSON.parse(e.data)); };
+      ws.onclose = function (e) {
+        document.body.dataset.live = "closed";
+        if (e.code === 4403) return;  // not allowed: retrying will not help
+        setTimeout(open, delay);
+        delay = Math.min(delay * 2, 10000);
+      };
+      return ws;
+    }
+    return open();
+  }
+
+  window.Manju = { toast: toast, liveSocket: liveSocket, studioEvents: [] };
+
+  document.addEventListener("DOMContentLoaded", function () {
+    var live = document.getElementById("studio-live");
+    if (!live) return;
+    liveSocket(live.dataset.ws, function (event) {
+      window.Manju.studioEvents.push(event);
+      document.dispatchEvent(new CustomEvent("manju:studio-event", { detail: event }));
+      if (event.message) toast(event.message);
+    });
+  });
+})();
