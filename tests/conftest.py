@@ -210,6 +210,9 @@ def pytest_terminal_summary(terminalreporter):
 def chromium():
     from playwright.sync_api import sync_playwright
 
+    # Playwright's sync API keeps an event loop running in this thread; the ORM calls that
+    # tests make beside it are still plain synchronous calls, so Django's guard is lifted.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     with sync_playwright() as pw:
         browser = pw.chromium.launch(
             executable_path=CHROMIUM,
