@@ -60,6 +60,16 @@ def other_studio(outsider) -> Studio:
     return Studio.objects.get(slug="elsewhere")
 
 
+def run_async(coroutine_function, *args, timeout: float = 60):
+    """Runs `await coroutine_function(*args)` on a fresh event loop in its own thread, so it
+    works even when the calling thread already has a loop (e.g. Playwright's)."""
+    import asyncio
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine_function(*args)).result(timeout=timeout)
+
+
 # --- Real processes -------------------------------------------------------------------
 
 
@@ -206,8 +216,10 @@ def pytest_terminal_summary(terminalreporter):
         terminalreporter.write_sep("!", _browser_skip_reason, red=True, bold=True)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium():
+    """One Chromium per test module: Playwright's event loop lives only as long as the
+    module, so tests elsewhere can still use asyncio.run (or `run_async`)."""
     from playwright.sync_api import sync_playwright
 
     # Playwright's sync API keeps an event loop running in this thread; the ORM calls that

@@ -9,6 +9,7 @@ import websockets
 from django.test import Client
 
 from creators.tasks import notify_studio_task
+from tests.conftest import run_async
 
 pytestmark = pytest.mark.slow
 
@@ -35,7 +36,7 @@ def test_a_cpu_task_reaches_a_connected_browser_client(asgi_server, start_worker
         notify_studio_task.apply_async(args=[studio.id, {"message": "你好", "n": 7}],
                                        queue="cpu")
 
-    event = asyncio.run(receive_after(url, session_cookie(owner), asgi_server.url, send))
+    event = run_async(receive_after, url, session_cookie(owner), asgi_server.url, send)
     assert event["message"] == "你好"
     assert event["n"] == 7
     assert event["sent_by"].startswith("cpu-notify@")
@@ -51,7 +52,7 @@ def test_another_studio_cannot_listen(asgi_server, studio, outsider):
             await asyncio.wait_for(ws.recv(), timeout=10)
 
     with pytest.raises(websockets.exceptions.WebSocketException) as excinfo:
-        asyncio.run(connect())
+        run_async(connect)
     # Refused before the handshake completes (403) or closed with our "forbidden" code.
     assert "403" in str(excinfo.value) or "4403" in str(excinfo.value)
 
@@ -64,4 +65,4 @@ def test_anonymous_visitors_cannot_listen(asgi_server, studio):
             await asyncio.wait_for(ws.recv(), timeout=10)
 
     with pytest.raises(websockets.exceptions.WebSocketException):
-        asyncio.run(connect())
+        run_async(connect)
