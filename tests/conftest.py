@@ -94,6 +94,8 @@ def database_url() -> str:
 
 def process_env(**extra: str) -> dict[str, str]:
     env = {**os.environ, "DATABASE_URL": database_url(), "PYTHONUNBUFFERED": "1"}
+    # The servers and workers we start keep Django's async safety (see `chromium`).
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     env["DJANGO_SETTINGS_MODULE"] = "config.test_settings"
     env.update(extra)
     return env
@@ -234,6 +236,7 @@ def chromium():
         )
         yield browser
         browser.close()
+    os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
 
 
 @pytest.fixture
