@@ -1,3 +1,7 @@
 """WebSocket routes of the generation app."""
 
-websocket_urlpatterns: list = []
+from django.urls import path
+
+from generation.consumers import JobConsumer
+
+websocket_urlpatterns = [path("ws/jobs/<uuid:job_id>/", JobConsumer.as_asgi())]

@@ -1,0 +1,178 @@
+"""Loads registry models into diffusers pipelines (kept loaded between jobs, LRU within a
+memory budget) and renders a job's parameters into labelled uint8 frames.
+
+`render` is the whole recipe: the worker runs it for a job, `reproduce` runs it again from
+a job's provenance, and both give bit-identical frames on the CPU."""
+
+import hashlib
+import platform
+import threading
+import time
+from collections import OrderedDict
+from pathlib import Path
+
+import numpy as np
+
+from generation import conf, labels, registry
+
+
+class JobCanceled(Exception):
+    pass
+
+
+def _torch():
+    import torch
+
+    torch.use_deterministic_algorithms(True, warn_only=True)
+    return torch
+
+
+def weights_sha256(source: str) -> str:
+    """sha256 over the weight files of a local pipeline folder (names and bytes)."""
+    folder = Path(source)
+    if not folder.is_dir():
+        return f"hub:{source}"
+    digest = hashlib.sha256()
+    for path in sorted(folder.rglob("*")):
+        if path.suffix in (".safetensors", ".bin", ".json", ".txt") and path.is_file():
+            digest.update(str(path.relative_to(folder)).encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def library_versions() -> dict:
+    import diffusers
+    import transformers
+
+    torch = _torch()
+    return {"python": platform.python_version(), "torch": torch.__version__,
+            "diffusers": diffusers.__version__, "transformers": transformers.__version__}
+
+
+def _pipeline_bytes(pipe) -> int:
+    total = 0
+    for component in pipe.components.values():
+        if hasattr(component, "parameters"):
+            total += sum(p.numel() * p.element_size() for p in component.parameters())
+    return total
+
+
+class PipelineCache:
+    """Pipelines a worker keeps loaded, least recently used evicted beyond the budget."""
+
+    def __init__(self, budget_bytes: int):
+        self.budget = budget_bytes
+        self._items: OrderedDict[tuple, tuple] = OrderedDict()
+        self._lock = threading.Lock()
+        self.loads = 0
+
+    def get(self, spec: registry.ModelSpec):
+        """(pipeline, seconds spent loading it now: 0.0 when it was already loaded)."""
+        key = (spec.key, spec.source_path(), spec.dtype)
+        with self._lock:
+            if key in self._items:
+                self._items.move_to_end(key)
+                return self._items[key][0], 0.0
+        started = time.perf_counter()
+        pipe = load(spec)
+        size = _pipeline_bytes(pipe)
+        with self._lock:
+            self._items[key] = (pipe, size, weights_sha256(spec.source_path()))
+            self.loads += 1
+            while len(self._items) > 1 and sum(v[1] for v in self._items.values()) > self.budget:
+                self._items.popitem(last=False)
+        return pipe, time.perf_counter() - started
+
+    def sha256(self, spec: registry.ModelSpec) -> str:
+        key = (spec.key, spec.source_path(), spec.dtype)
+        with self._lock:
+            if key in self._items:
+                return self._items[key][2]
+        return weights_sha256(spec.source_path())
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+
+cache = PipelineCache(conf.PIPELINE_CACHE_MB * 1024 * 1024)
+
+
+def load(spec: registry.ModelSpec):
+    import diffusers
+
+    torch = _torch()
+    source = spec.source_path()
+    if spec.builtin and not Path(source).exists():
+        raise FileNotFoundError(
+            f"{spec.key} is not built; run `manage.py build_tiny_models` ({source})"
+        )
+    cls = getattr(diffusers, spec.pipeline)
+    pipe = cls.from_pretrained(source, dtype=getattr(torch, spec.dtype))
+    pipe.set_progress_bar_config(disable=True)
+    if torch.cuda.is_available():
+        pipe.to("cuda")
+    return pipe
+
+
+def _image(media_path: str):
+    from django.conf import settings
+    from PIL import Image
+
+    with Image.open(Path(settings.MEDIA_ROOT) / media_path) as image:
+        return image.convert("RGB")
+
+
+def render(spec: registry.ModelSpec, pipe, params: dict, callback=None) -> np.ndarray:
+    """Runs the pipeline; returns the labelled uint8 frames N×H×W×3."""
+    torch = _torch()
+    generator = torch.Generator("cpu").manual_seed(int(params["seed"]))
+    common = dict(
+        prompt=params.get("prompt", ""), negative_prompt=params.get("negative_prompt") or None,
+        height=params["height"], width=params["width"],
+        num_inference_steps=params["steps"], guidance_scale=params["guidance"],
+        generator=generator, output_type="np", callback_on_step_end=callback,
+    )
+    pipe._interrupt = False
+    if spec.kind == registry.KEYFRAME:
+        out = pipe(**common)
+        frames = np.asarray(out.images)
+    else:
+        last = params.get("last_image")
+        extra = {}
+        if params.get("max_sequence_length"):
+            extra["max_sequence_length"] = int(params["max_sequence_length"])
+        out = pipe(image=_image(params["first_image"]),
+                   last_image=_image(last) if last else None,
+                   num_frames=params["frames"], **common, **extra)
+        frames = np.asarray(out.frames[0])
+    return labels.to_labelled_uint8(frames)
+
+
+def frames_sha256(frames: np.ndarray) -> str:
+    return hashlib.sha256(np.ascontiguousarray(frames).tobytes()).hexdigest()
+
+
+def provenance(job, spec: registry.ModelSpec, weights: str) -> dict:
+    inputs = {}
+    for key in ("first_image", "last_image"):
+        if job.params.get(key):
+            from django.conf import settings
+
+            data = (Path(settings.MEDIA_ROOT) / job.params[key]).read_bytes()
+            inputs[key] = {"path": job.params[key], "sha256": hashlib.sha256(data).hexdigest()}
+    return {
+        "job": str(job.pk), "kind": spec.kind, "model_key": spec.key,
+        "pipeline": spec.pipeline, "source": spec.source if not spec.builtin else "builtin",
+        "dtype": spec.dtype, "weights_sha256": weights, "params": job.params,
+        "inputs": inputs, "versions": library_versions(),
+    }
+
+
+def reproduce(prov: dict) -> np.ndarray:
+    """Renders a job again from its provenance (same weights, same parameters and seed)."""
+    spec = registry.get(prov["model_key"])
+    pipe, _ = cache.get(spec)
+    if cache.sha256(spec) != prov["weights_sha256"]:
+        raise ValueError("the weights differ from the ones the job ran with")
+    return render(spec, pipe, prov["params"])

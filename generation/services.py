@@ -1,0 +1,193 @@
+"""Use cases of the generation engine, one transactional function each."""
+
+import secrets
+from datetime import timedelta
+
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from creators.models import Studio, User
+from generation import conf, credits, queries, registry
+from generation.credits import InsufficientCredits
+from generation.models import Job
+from generation.progress import publish
+
+__all__ = ["InsufficientCredits", "JobError", "submit_job", "cancel_job", "rerun_job"]
+
+
+class JobError(Exception):
+    pass
+
+
+def _dispatch(count: int = 1) -> None:
+    """Hands the gpu queue one anonymous token per job: whichever worker takes a token
+    runs the queued job that is fairest at that moment (see queries.fair_order)."""
+    from generation.tasks import run_next
+
+    for _ in range(count):
+        run_next.apply_async()
+
+
+def dispatch_tokens(count: int = 1) -> None:
+    _dispatch(count)
+
+
+def resolve_params(spec: registry.ModelSpec, params: dict) -> dict:
+    """Every parameter of the run, defaults filled in and the seed fixed."""
+    resolved = {**spec.defaults, **{k: v for k, v in params.items() if v not in (None, "")}}
+    if "seed" not in resolved:
+        resolved["seed"] = secrets.randbelow(2**31)
+    resolved["seed"] = int(resolved["seed"])
+    for key in ("width", "height", "steps", "frames", "fps"):
+        if key in resolved:
+            resolved[key] = int(resolved[key])
+    if "guidance" in resolved:
+        resolved["guidance"] = float(resolved["guidance"])
+    resolved.setdefault("prompt", "")
+    resolved.setdefault("negative_prompt", "")
+    return resolved
+
+
+def _check_inputs(studio: Studio, spec: registry.ModelSpec, params: dict) -> None:
+    if spec.kind != registry.MOTION:
+        return
+    for key in ("first_job", "last_job"):
+        source_id = params.get(key)
+        if key == "last_job" and not source_id:
+            params.pop(key, None)
+            continue
+        source = Job.objects.filter(
+            pk=source_id, studio=studio, state=Job.State.SUCCEEDED, kind=Job.Kind.KEYFRAME
+        ).first() if source_id else None
+        if source is None or not source.outputs:
+            raise JobError("Choose a finished keyframe of this studio as the first frame.")
+        params[key] = str(source.pk)
+        params[key.replace("_job", "_image")] = source.outputs[0]["path"]
+
+
+def submit_job(studio: Studio, user: User | None, model_key: str, params: dict,
+               episode=None, rerun_of: Job | None = None, dispatch: bool = True) -> Job:
+    """Queues a job at a price fixed now, reserving the credits; raises
+    InsufficientCredits (nothing queued) or JobError."""
+    spec = registry.get(model_key)
+    params = resolve_params(spec, params)
+    _check_inputs(studio, spec, params)
+    with transaction.atomic():
+        job = Job.objects.create(
+            studio=studio, created_by=user, episode=episode, rerun_of=rerun_of,
+            kind=spec.kind, model_key=spec.key, params=params, price=spec.price_for(params),
+            total_steps=params.get("steps", 0),
+        )
+        credits.reserve(job)
+        if dispatch:
+            transaction.on_commit(_dispatch)
+    transaction.on_commit(lambda: announce_queue())
+    return job
+
+
+def rerun_job(job: Job, user: User) -> Job:
+    """The same model and parameters, seed included: the same output again."""
+    params = {k: v for k, v in job.params.items() if k not in ("first_image", "last_image")}
+    return submit_job(job.studio, user, job.model_key, params, episode=job.episode,
+                      rerun_of=job)
+
+
+def cancel_job(job: Job, user: User | None = None) -> bool:
+    """Withdraws a queued job (refund at once) or asks a running one to stop at its next
+    step (the worker refunds). Returns False when the job already finished."""
+    with transaction.atomic():
+        withdrawn = Job.objects.filter(pk=job.pk, state=Job.State.QUEUED).update(
+            state=Job.State.CANCELED, cancel_requested=True, finished_at=timezone.now()
+        )
+        if withdrawn:
+            job.refresh_from_db()
+            credits.refund(job)
+    if withdrawn:
+        publish(job.pk, job.studio_id, queries.job_state(job) | {"snapshot": False},
+                final=True)
+        announce_queue()
+        return True
+    asked = Job.objects.filter(pk=job.pk, state=Job.State.RUNNING).update(
+        cancel_requested=True
+    )
+    if asked:
+        cache.set(cancel_key(job.pk), 1, timeout=3600)
+    return bool(asked)
+
+
+def cancel_key(job_id) -> str:
+    return f"gen-cancel-{job_id}"
+
+
+def announce_queue() -> None:
+    """Tells every queued job (and its studio's pages) its position."""
+    for job_id, studio_id, position in [
+        (job_id, studio_id, n)
+        for n, (job_id, studio_id) in enumerate(queries.fair_order(), start=1)
+    ]:
+        publish(job_id, studio_id, {"type": "job", "state": Job.State.QUEUED,
+                                    "queue_position": position})
+
+
+# --- Worker side ------------------------------------------------------------------------
+
+
+def claim_for_delivery(task_id: str, worker: str) -> Job | None:
+    """The job this Celery delivery must run, claimed; None when there is nothing to do.
+
+    A delivery seen before (same task id) was redelivered: its worker died (SIGKILL) or the
+    broker's visibility timeout ran out. The job is taken over only when its heartbeat is
+    stale, i.e. its worker is gone; otherwise that worker is alive and keeps it."""
+    now = timezone.now()
+    seen = Job.objects.filter(claim_task_id=task_id).first()
+    if seen is not None:
+        if seen.state != Job.State.RUNNING:
+            return None
+        stale = now - timedelta(seconds=conf.STALE_AFTER_S)
+        taken = Job.objects.filter(
+            pk=seen.pk, state=Job.State.RUNNING, attempt=seen.attempt, heartbeat_at__lt=stale
+        ).update(worker=worker, attempt=F("attempt") + 1, heartbeat_at=now, step=0)
+        return Job.objects.get(pk=seen.pk) if taken else None
+    for _ in range(20):
+        job_id = queries.next_job_id()
+        if job_id is None:
+            return None
+        claimed = Job.objects.filter(pk=job_id, state=Job.State.QUEUED).update(
+            state=Job.State.RUNNING, claim_task_id=task_id, worker=worker,
+            attempt=F("attempt") + 1, started_at=now, heartbeat_at=now,
+        )
+        if claimed:
+            return Job.objects.get(pk=job_id)
+    return None
+
+
+def finish_job(job: Job, state: str, outputs=None, error: str = "", provenance=None,
+               load_seconds=None, run_seconds=None) -> bool:
+    """The one terminal transition of a run, guarded by the attempt that claimed it; the
+    charge (success) or refund (failure, cancel) happens in the same transaction."""
+    fields = {"state": state, "finished_at": timezone.now(), "error": error[:2000]}
+    if outputs is not None:
+        fields["outputs"] = outputs
+    if provenance is not None:
+        fields["provenance"] = provenance
+    if load_seconds is not None:
+        fields["load_seconds"] = load_seconds
+    if run_seconds is not None:
+        fields["run_seconds"] = run_seconds
+    if state == Job.State.SUCCEEDED:
+        fields["step"] = job.total_steps
+    with transaction.atomic():
+        done = Job.objects.filter(
+            pk=job.pk, state=Job.State.RUNNING, attempt=job.attempt
+        ).update(**fields)
+        if done:
+            job.refresh_from_db()
+            if state == Job.State.SUCCEEDED:
+                credits.charge(job)
+            else:
+                credits.refund(job)
+    if done:
+        cache.delete_many([cancel_key(job.pk), f"gen-preview-{job.pk}"])
+    return bool(done)

@@ -1,0 +1,156 @@
+"""Celery tasks of the generation engine.
+
+`generation.run_next` (queue "gpu") is a token: each queued job puts one in the queue, and
+the worker that takes it runs whichever queued job is fairest then (round-robin by studio,
+see queries.fair_order). The job is claimed with a conditional UPDATE that records this
+delivery's task id, so a redelivery after a worker died finds its job again and takes it
+over when the heartbeat is stale; outputs go to a path fixed by the job id, and the charge
+is a conditional state change: one set of outputs, one charge."""
+
+import base64
+import io
+import logging
+import os
+import time
+from pathlib import Path
+
+from celery import shared_task
+from django.conf import settings
+from django.core.cache import cache
+from django.utils import timezone
+
+from generation import conf, labels, pipelines, queries, registry, services
+from generation.models import Job
+from generation.progress import publish
+
+log = logging.getLogger(__name__)
+
+
+@shared_task(name="generation.run_next", bind=True, queue="gpu", acks_late=True)
+def run_next(self) -> str | None:
+    worker = f"{self.request.hostname or 'worker'}:{os.getpid()}"
+    job = services.claim_for_delivery(self.request.id, worker)
+    if job is None:
+        return None
+    services.announce_queue()
+    execute(job)
+    return str(job.pk)
+
+
+class LostClaim(Exception):
+    """Another worker took the job over (this one was presumed dead)."""
+
+
+class Reporter:
+    """The pipeline's step callback: progress events, previews, heartbeat, cancel."""
+
+    def __init__(self, job: Job, total: int):
+        self.job, self.total = job, total
+        self.started = time.monotonic()
+        self.last_preview = 0.0
+        self.last_beat = time.monotonic()
+        self.delay = conf.STEP_DELAY_MS / 1000
+
+    def __call__(self, pipe, index, timestep, kwargs):
+        step = index + 1
+        now = time.monotonic()
+        elapsed = now - self.started
+        eta = elapsed / step * (self.total - step)
+        event = {"type": "job", "state": Job.State.RUNNING, "step": step,
+                 "total": self.total, "eta_s": round(eta, 2)}
+        if now - self.last_preview >= 1 / conf.PREVIEWS_PER_S and "latents" in kwargs:
+            self.last_preview = now
+            event["preview"] = preview_data_url(kwargs["latents"])
+            cache.set(f"gen-preview-{self.job.pk}", event["preview"], timeout=3600)
+        publish(self.job.pk, self.job.studio_id, event)
+        canceled = False
+        if now - self.last_beat >= conf.HEARTBEAT_EVERY_S or step == self.total:
+            self.last_beat = now
+            alive = Job.objects.filter(
+                pk=self.job.pk, state=Job.State.RUNNING, attempt=self.job.attempt
+            ).update(step=step, heartbeat_at=timezone.now())
+            if not alive:
+                pipe._interrupt = True
+                raise LostClaim
+            canceled = Job.objects.filter(pk=self.job.pk, cancel_requested=True).exists()
+        if canceled or cache.get(services.cancel_key(self.job.pk)):
+            pipe._interrupt = True  # stop the denoising loop…
+            raise pipelines.JobCanceled  # …and skip the decode after it
+        if self.delay:
+            time.sleep(self.delay)
+        return {}
+
+
+def preview_data_url(latents) -> str:
+    """A small JPEG of the current latents (first three channels), ≤ PREVIEW_MAX_PX."""
+    import numpy as np
+    from PIL import Image
+
+    array = latents.detach().float().cpu()
+    if array.ndim == 5:  # video: B×C×T×H×W → the middle frame
+        array = array[:, :, array.shape[2] // 2]
+    array = array[0, :3].numpy()
+    low, high = array.min(axis=(1, 2), keepdims=True), array.max(axis=(1, 2), keepdims=True)
+    rgb = ((array - low) / np.maximum(high - low, 1e-6) * 255).astype(np.uint8)
+    image = Image.fromarray(np.transpose(rgb, (1, 2, 0)))
+    scale = max(1, conf.PREVIEW_MAX_PX // 2 // max(image.size))
+    image = image.resize((image.width * scale, image.height * scale), Image.NEAREST)
+    image.thumbnail((conf.PREVIEW_MAX_PX, conf.PREVIEW_MAX_PX))
+    buffer = io.BytesIO()
+    image.save(buffer, format="JPEG", quality=70)
+    return "data:image/jpeg;base64," + base64.b64encode(buffer.getvalue()).decode()
+
+
+def output_path(job: Job) -> tuple[Path, str]:
+    name = "keyframe.png" if job.kind == Job.Kind.KEYFRAME else "shot.mp4"
+    relative = f"generation/{job.studio_id}/{job.pk}/{name}"
+    return Path(settings.MEDIA_ROOT) / relative, relative
+
+
+def execute(job: Job) -> None:
+    publish(job.pk, job.studio_id, {"type": "job", "state": Job.State.RUNNING, "step": 0,
+                                    "total": job.total_steps, "attempt": job.attempt})
+    started = time.perf_counter()
+    load_seconds = None
+    try:
+        spec = registry.get(job.model_key)
+        pipe, load_seconds = pipelines.cache.get(spec)
+        prov = pipelines.provenance(job, spec, pipelines.cache.sha256(spec))
+        frames = pipelines.render(spec, pipe, job.params, Reporter(job, job.total_steps))
+        prov["output_sha256"] = pipelines.frames_sha256(frames)
+        path, relative = output_path(job)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_name(f".{path.name}.{os.getpid()}.part")
+        if job.kind == Job.Kind.KEYFRAME:
+            labels.write_png(partial, frames[0], job.pk, prov)
+            media = "image"
+        else:
+            labels.write_mp4(partial, frames, job.params.get("fps", 8), job.pk, prov)
+            media = "video"
+        os.replace(partial, path)
+        outputs = [{"path": relative, "media": media}]
+        finished = services.finish_job(
+            job, Job.State.SUCCEEDED, outputs=outputs, provenance=prov,
+            load_seconds=load_seconds, run_seconds=time.perf_counter() - started,
+        )
+    except pipelines.JobCanceled:
+        finished = services.finish_job(job, Job.State.CANCELED, error="",
+                                       run_seconds=time.perf_counter() - started)
+    except LostClaim:
+        log.warning("job %s was taken over by another worker", job.pk)
+        return
+    except Exception as exc:  # noqa: BLE001 — any failure fails this job, not the worker
+        import torch
+
+        if isinstance(exc, (torch.OutOfMemoryError, MemoryError)):
+            pipelines.cache.clear()
+            message = f"Out of memory: {exc}".strip()
+        else:
+            message = f"{type(exc).__name__}: {exc}"
+        log.exception("job %s failed", job.pk)
+        finished = services.finish_job(job, Job.State.FAILED, error=message,
+                                       run_seconds=time.perf_counter() - started)
+    if finished:
+        job.refresh_from_db()
+        publish(job.pk, job.studio_id, {**queries.job_state(job), "snapshot": False},
+                wait=True, final=True)

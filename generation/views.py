@@ -1,0 +1,138 @@
+"""Generation pages: a studio's jobs with live progress, submit, cancel, re-run; the
+staff credit grant. Thin: services do the work, queries read."""
+
+from django.contrib import messages
+from django.contrib.admin.views.decorators import staff_member_required
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from creators.models import Episode, Studio
+from creators.queries import membership_or_404, studios_of
+from generation import credits, queries, services
+from generation.forms import GrantForm, KeyframeForm, ShotForm
+
+
+@login_required
+def index(request: HttpRequest) -> HttpResponse:
+    studio = studios_of(request.user).first()
+    if studio is None:
+        raise Http404
+    return redirect("generation:studio_jobs", slug=studio.slug)
+
+
+@login_required
+def studio_jobs(request: HttpRequest, slug: str) -> HttpResponse:
+    studio = membership_or_404(request.user, slug).studio
+    jobs = list(queries.jobs_of(studio, limit=50))
+    positions = queries.queue_positions()
+    for job in jobs:
+        job.position = positions.get(str(job.pk))
+        job.output_list = queries.output_urls(job)
+    return render(request, "generation/jobs.html", {
+        "studio": studio, "jobs": jobs, "balance": credits.balance(studio),
+        "keyframe_form": KeyframeForm(), "shot_form": ShotForm(studio=studio),
+    })
+
+
+def _back(request: HttpRequest, studio: Studio):
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}):
+        return redirect(target)
+    return redirect("generation:studio_jobs", slug=studio.slug)
+
+
+def _submit(request, studio, form, model_key, episode=None):
+    try:
+        job = services.submit_job(studio, request.user, model_key, form.params(),
+                                  episode=episode)
+    except services.InsufficientCredits:
+        messages.error(request, _("Not enough credits for this job."))
+        return None
+    except services.JobError as exc:
+        messages.error(request, str(exc))
+        return None
+    messages.success(request, _("Queued. Price: %(price)s credits.") % {"price": job.price})
+    return job
+
+
+@login_required
+@require_POST
+def submit_keyframe(request: HttpRequest, slug: str) -> HttpResponse:
+    studio = membership_or_404(request.user, slug).studio
+    form = KeyframeForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Please check the keyframe form."))
+        return _back(request, studio)
+    episode = None
+    if form.cleaned_data.get("episode"):
+        episode = get_object_or_404(Episode, pk=form.cleaned_data["episode"],
+                                    series__studio=studio)
+    _submit(request, studio, form, form.cleaned_data["model"], episode)
+    return _back(request, studio)
+
+
+@login_required
+@require_POST
+def submit_shot(request: HttpRequest, slug: str) -> HttpResponse:
+    studio = membership_or_404(request.user, slug).studio
+    form = ShotForm(request.POST, studio=studio)
+    if not form.is_valid():
+        messages.error(request, _("Please check the shot form."))
+        return _back(request, studio)
+    _submit(request, studio, form, form.cleaned_data["model"])
+    return _back(request, studio)
+
+
+@login_required
+def job_detail(request: HttpRequest, job_id) -> HttpResponse:
+    job = queries.job_for_member_or_404(request.user, job_id)
+    if request.GET.get("format") == "json":
+        return JsonResponse(queries.job_state_for(job))
+    job.output_list = queries.output_urls(job)
+    job.position = queries.queue_positions().get(str(job.pk))
+    return render(request, "generation/job_detail.html", {"job": job, "studio": job.studio})
+
+
+@login_required
+@require_POST
+def cancel(request: HttpRequest, job_id) -> HttpResponse:
+    job = queries.job_for_member_or_404(request.user, job_id)
+    if services.cancel_job(job, request.user):
+        messages.success(request, _("Cancel requested; the credits come back."))
+    else:
+        messages.info(request, _("That job has already finished."))
+    return _back(request, job.studio)
+
+
+@login_required
+@require_POST
+def rerun(request: HttpRequest, job_id) -> HttpResponse:
+    job = queries.job_for_member_or_404(request.user, job_id)
+    try:
+        services.rerun_job(job, request.user)
+    except services.InsufficientCredits:
+        messages.error(request, _("Not enough credits for this job."))
+    except services.JobError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("Queued again with the same seed."))
+    return _back(request, job.studio)
+
+
+@staff_member_required
+def grant(request: HttpRequest) -> HttpResponse:
+    form = GrantForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        studio = Studio.objects.filter(slug=form.cleaned_data["studio"]).first()
+        if studio is None:
+            form.add_error("studio", _("No such studio."))
+        else:
+            credits.grant(studio, form.cleaned_data["amount"], by=request.user,
+                          note=form.cleaned_data["note"])
+            messages.success(request, _("Credits granted."))
+            return redirect("generation:grant")
+    return render(request, "generation/grant.html", {"form": form})

@@ -1,0 +1,89 @@
+// Live job cards: each unfinished job listens on ws/jobs/<id>/. The consumer sends the
+// current state first (so a reloaded page reattaches), then every event in order.
+(function () {
+  "use strict";
+  const TERMINAL = ["succeeded", "failed", "canceled"];
+  const STATE_LABELS = {};
+
+  function el(card, role) { return card.querySelector('[data-role="' + role + '"]'); }
+
+  function renderOutputs(card, outputs) {
+    const box = el(card, "outputs");
+    if (!box || !outputs || !outputs.length || box.children.length) return;
+    outputs.forEach(function (out) {
+      const media = document.createElement(out.media === "video" ? "video" : "img");
+      media.src = out.url;
+      media.className = "job-output";
+      media.dataset.testid = "output";
+      if (out.media === "video") { media.controls = true; media.loop = true; media.muted = true; }
+      box.appendChild(media);
+    });
+  }
+
+  function apply(card, ev) {
+    if (ev.type !== "job") return;
+    const last = Number(card.dataset.step || 0);
+    if (ev.state) {
+      card.dataset.state = ev.state;
+      const badge = el(card, "state");
+      if (badge) {
+        badge.textContent = STATE_LABELS[ev.state] || ev.state;
+        badge.className = "badge " + (ev.state === "succeeded" ? "ok"
+          : (ev.state === "failed" || ev.state === "canceled") ? "bad" : "warn");
+      }
+    }
+    if (typeof ev.step === "number" && ev.total && (ev.step >= last || ev.snapshot)) {
+      card.dataset.step = ev.step;
+      const pct = Math.round(100 * ev.step / ev.total);
+      el(card, "bar").style.width = pct + "%";
+      card.querySelector(".progress").setAttribute("aria-valuenow", ev.step);
+      el(card, "step").textContent = ev.step + "/" + ev.total;
+    }
+    const queue = el(card, "queue");
+    if (queue) {
+      queue.textContent = (ev.state === "queued" && ev.queue_position)
+        ? queue.dataset.template.replace("N", ev.queue_position) : "";
+    }
+    const eta = el(card, "eta");
+    if (eta) eta.textContent = (ev.state === "running" && ev.eta_s !== undefined)
+      ? eta.dataset.template.replace("N", ev.eta_s.toFixed(1)) : "";
+    if (ev.preview) {
+      const img = el(card, "preview");
+      img.src = ev.preview;
+      img.hidden = false;
+      card.dataset.previews = Number(card.dataset.previews || 0) + 1;
+    }
+    if (ev.error) { const err = el(card, "error"); err.textContent = ev.error; err.hidden = false; }
+    if (TERMINAL.indexOf(ev.state) >= 0) {
+      if (ev.state === "succeeded") {
+        el(card, "bar").style.width = "100%";
+        const img = el(card, "preview"); if (img) img.hidden = true;
+      }
+      renderOutputs(card, ev.outputs);
+      const cancel = el(card, "cancel"); if (cancel) cancel.remove();
+      card.removeAttribute("data-live");
+      return true;
+    }
+    return false;
+  }
+
+  function attach(card) {
+    const scheme = location.protocol === "https:" ? "wss://" : "ws://";
+    const socket = new WebSocket(scheme + location.host + "/ws/jobs/" + card.dataset.jobId + "/");
+    let done = false;
+    socket.onmessage = function (msg) {
+      if (apply(card, JSON.parse(msg.data))) { done = true; socket.close(); }
+    };
+    socket.onclose = function () {
+      if (!done && card.isConnected) setTimeout(function () { attach(card); }, 1000);
+    };
+  }
+
+  function init() {
+    const labels = document.getElementById("generation-labels");
+    if (labels) Object.assign(STATE_LABELS, JSON.parse(labels.textContent));
+    document.querySelectorAll("[data-job-id][data-live]").forEach(attach);
+  }
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init);
+  else init();
+})();
