@@ -135,3 +135,29 @@ def test_a_job_that_raises_fails_readably_refunds_and_the_worker_goes_on(
     after = keyframe(funded, owner)
     services.dispatch_tokens()
     assert finished(after).state == "succeeded"
+
+
+def test_another_studios_member_cannot_subscribe_to_a_job(module_server, funded, owner,
+                                                          outsider):
+    import websockets
+
+    from tests.conftest import run_async
+    from tests.generation.conftest import session_cookie
+
+    job = keyframe(funded, owner)
+    url = f"{module_server.ws_url}/ws/jobs/{job.pk}/"
+
+    async def connect(cookie):
+        import asyncio
+
+        async with websockets.connect(url, additional_headers={"Cookie": cookie},
+                                      origin=module_server.url, open_timeout=10) as ws:
+            return await asyncio.wait_for(ws.recv(), timeout=10)
+
+    with pytest.raises(websockets.exceptions.WebSocketException) as excinfo:
+        run_async(connect, session_cookie(outsider))
+    assert "403" in str(excinfo.value) or "4403" in str(excinfo.value)
+    with pytest.raises(websockets.exceptions.WebSocketException):
+        run_async(connect, "")
+    # The owner, on the same URL, gets the job's state.
+    assert str(job.pk) in run_async(connect, session_cookie(owner))

@@ -1,0 +1,87 @@
+"""Pages and actions: members see and act on their studio's jobs; another studio's member
+gets 404 on every job URL and nothing changes."""
+
+import pytest
+from django.urls import reverse
+
+from generation import credits, services
+from generation.models import Job
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def job(studio, owner):
+    credits.grant(studio, 100)
+    return services.submit_job(studio, owner, "tiny-keyframe", {"prompt": "秘密的提示词"},
+                               dispatch=False)
+
+
+def test_it_hides_other_studios_jobs(client, job, outsider):
+    client.force_login(outsider)
+    for name in ("generation:job",):
+        response = client.get(reverse(name, args=[job.pk]))
+        assert response.status_code == 404
+    assert client.get(reverse("generation:job", args=[job.pk]) + "?format=json"
+                      ).status_code == 404
+    assert client.get(reverse("generation:studio_jobs", args=["dawn"])).status_code == 404
+    page = client.get(reverse("generation:index"), follow=True)
+    assert "秘密的提示词" not in page.content.decode()
+
+
+def test_another_studio_cannot_cancel_or_rerun(client, job, outsider, studio):
+    client.force_login(outsider)
+    assert client.post(reverse("generation:cancel", args=[job.pk])).status_code == 404
+    assert client.post(reverse("generation:rerun", args=[job.pk])).status_code == 404
+    assert Job.objects.get(pk=job.pk).state == "queued"
+    assert Job.objects.count() == 1
+    assert client.post(reverse("generation:submit_keyframe", args=["dawn"]),
+                       {"model": "tiny-keyframe", "prompt": "x"}).status_code == 404
+
+
+def test_a_member_sees_jobs_with_queue_position_and_can_cancel(client, job, member, studio):
+    client.force_login(member)
+    page = client.get(reverse("generation:studio_jobs", args=["dawn"]))
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert str(job.pk) in html and "秘密的提示词" in html
+    state = client.get(reverse("generation:job", args=[job.pk]) + "?format=json").json()
+    assert state["state"] == "queued" and state["queue_position"] == 1
+    response = client.post(reverse("generation:cancel", args=[job.pk]))
+    assert response.status_code == 302
+    assert Job.objects.get(pk=job.pk).state == "canceled"
+    assert credits.balance(studio) == 100
+
+
+def test_submitting_the_keyframe_form_queues_a_priced_job(client, owner, studio):
+    credits.grant(studio, 100)
+    client.force_login(owner)
+    response = client.post(reverse("generation:submit_keyframe", args=["dawn"]),
+                           {"model": "tiny-keyframe", "prompt": "竹林", "seed": 42})
+    assert response.status_code == 302
+    job = Job.objects.get()
+    assert job.params["seed"] == 42 and job.params["prompt"] == "竹林"
+    assert credits.balance(studio) == 100 - job.price
+
+
+def test_rerun_keeps_the_seed(client, job, owner):
+    client.force_login(owner)
+    client.post(reverse("generation:rerun", args=[job.pk]))
+    again = Job.objects.exclude(pk=job.pk).get()
+    assert again.params["seed"] == job.params["seed"] and again.rerun_of_id == job.pk
+
+
+def test_only_staff_grant_credits(client, owner, studio, make_staff):
+    client.force_login(owner)
+    response = client.post(reverse("generation:grant"), {"studio": "dawn", "amount": 50})
+    assert response.status_code == 302 and credits.balance(studio) == 0
+    client.force_login(make_staff)
+    client.post(reverse("generation:grant"), {"studio": "dawn", "amount": 50})
+    assert credits.balance(studio) == 50
+
+
+@pytest.fixture
+def make_staff(db):
+    from tests.conftest import make_user
+
+    return make_user("staffer", is_staff=True)
