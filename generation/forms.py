@@ -1,6 +1,7 @@
 """Forms of the generation pages: a keyframe, a shot, a staff credit grant."""
 
 from django import forms
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from generation import registry
@@ -8,7 +9,8 @@ from generation.models import Job
 
 
 def _model_choices(kind: str):
-    return [(spec.key, spec.label or spec.key) for spec in registry.of_kind(kind)]
+    return [(spec.key, gettext(spec.label) if spec.label else spec.key)
+            for spec in registry.of_kind(kind)]
 
 
 class KeyframeForm(forms.Form):

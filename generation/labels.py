@@ -93,9 +93,29 @@ def apply_visible_label(frames: np.ndarray) -> np.ndarray:
     return out
 
 
+def _kernels():
+    """The shared GPU kernels (Triton on CUDA, torch reference elsewhere) when present."""
+    try:
+        from gpu_kernels.label import render_label
+
+        import gpu_kernels
+
+        return gpu_kernels.frames_to_rgb_uint8, render_label
+    except (ImportError, AttributeError):
+        return None
+
+
 def to_labelled_uint8(frames) -> np.ndarray:
     """Pipeline output (float N×H×W×3 in [0, 1], numpy) → labelled uint8 N×H×W×3."""
     array = np.asarray(frames, dtype=np.float32)
+    kernels = _kernels()
+    if kernels is not None:
+        import torch
+
+        frames_to_rgb_uint8, render_label = kernels
+        tensor = torch.from_numpy(array).permute(0, 3, 1, 2) * 2.0 - 1.0
+        label = render_label(label_height(array.shape[1]))
+        return frames_to_rgb_uint8(tensor, label=label).cpu().numpy()
     uint8 = (np.clip(array, 0.0, 1.0) * 255.0 + 0.5).astype(np.uint8)
     return apply_visible_label(uint8)
 

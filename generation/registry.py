@@ -19,6 +19,8 @@ import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from django.utils.translation import gettext_noop
+
 from generation import conf
 
 KEYFRAME, MOTION = "keyframe", "motion"
@@ -53,13 +55,13 @@ class ModelSpec:
 BUILTIN = {
     "tiny-keyframe": ModelSpec(
         key="tiny-keyframe", kind=KEYFRAME, pipeline="StableDiffusionPipeline",
-        source="builtin", builtin=True, label="Tiny keyframe (random weights: noise)",
+        source="builtin", builtin=True, label=gettext_noop("Tiny keyframe (random weights: noise)"),
         defaults={"width": 72, "height": 128, "steps": 8, "guidance": 5.0},
         price={"base": 2, "per_megapixel_frame": 10},
     ),
     "tiny-motion": ModelSpec(
         key="tiny-motion", kind=MOTION, pipeline="WanImageToVideoPipeline",
-        source="builtin", builtin=True, label="Tiny shot (random weights: noise)",
+        source="builtin", builtin=True, label=gettext_noop("Tiny shot (random weights: noise)"),
         defaults={"width": 144, "height": 256, "frames": 9, "fps": 8, "steps": 6,
                   "guidance": 1.0},
         price={"base": 5, "per_megapixel_frame": 10},
