@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "generation",
     "review",
     "revenue",
+    "storyboard",
 ]
 
 MIDDLEWARE = [

@@ -17,6 +17,7 @@ urlpatterns = [
     path("generation/", include("generation.urls")),
     path("review/", include("review.urls")),
     path("revenue/", include("revenue.urls")),
+    path("storyboard/", include("storyboard.urls")),
 ]
 
 if settings.DEBUG:

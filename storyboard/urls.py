@@ -1,0 +1,5 @@
+"""URLs of the storyboard app."""
+
+app_name = "storyboard"
+
+urlpatterns: list = []
