@@ -1,10 +1,12 @@
-"""Forms for accounts and studios."""
+"""Forms for accounts, studios, series and episodes."""
 
 from django import forms
 from django.contrib.auth.forms import UserCreationForm
+from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext_lazy as _
 
-from creators.models import User
+from creators import conf, media
+from creators.models import Episode, Membership, Series, Studio, User
 
 
 class SignUpForm(UserCreationForm):
@@ -25,3 +27,95 @@ class SignUpForm(UserCreationForm):
         if User.objects.filter(email__iexact=email).exists():
             raise forms.ValidationError(_("An account with this email already exists."))
         return email
+
+
+class StudioProfileForm(forms.ModelForm):
+    class Meta:
+        model = Studio
+        fields = ("name", "bio", "avatar")
+
+    def clean_avatar(self):
+        avatar = self.cleaned_data.get("avatar")
+        if isinstance(avatar, UploadedFile):
+            if avatar.size > conf.COVER_MAX_BYTES:
+                raise forms.ValidationError(_("The image is too large."))
+            import tempfile
+            from pathlib import Path
+
+            with tempfile.NamedTemporaryFile() as tmp:
+                for chunk in avatar.chunks():
+                    tmp.write(chunk)
+                tmp.flush()
+                try:
+                    media.check_image(Path(tmp.name))
+                except media.MediaRefused as refused:
+                    raise forms.ValidationError(str(refused))
+            avatar.seek(0)
+        return avatar
+
+
+class PayoutForm(forms.Form):
+    payout_details = forms.CharField(
+        label=_("Payout details"), widget=forms.Textarea(attrs={"rows": 4}), required=False,
+        help_text=_("Bank account or payee details; only owners see them."),
+    )
+
+
+class InviteForm(forms.Form):
+    who = forms.CharField(label=_("Username or email"), max_length=254)
+    role = forms.ChoiceField(label=_("Role"), choices=Membership.Role.choices,
+                             initial=Membership.Role.MEMBER)
+
+
+class SeriesForm(forms.ModelForm):
+    class Meta:
+        model = Series
+        fields = ("title", "synopsis", "category", "exclusive", "license")
+
+    def __init__(self, *args, studio: Studio, **kwargs):
+        super().__init__(*args, **kwargs)
+        from library.models import License
+
+        self.studio = studio
+        self.fields["license"].queryset = License.objects.filter(studio=studio).select_related(
+            "ip"
+        )
+        self.fields["license"].empty_label = _("Original (no license)")
+        self.fields["license"].label = _("Based on")
+
+    def clean_license(self):
+        from django.core.exceptions import ValidationError
+        from django.utils import timezone
+
+        from library.services import assert_license_usable
+
+        license = self.cleaned_data.get("license")
+        changed = license is not None and (
+            self.instance.pk is None or license.pk != self.instance.license_id
+        )
+        if changed:
+            try:
+                assert_license_usable(self.studio, license, timezone.localdate())
+            except ValidationError as error:
+                raise forms.ValidationError(error.messages)
+        return license
+
+
+class EpisodeForm(forms.ModelForm):
+    class Meta:
+        model = Episode
+        fields = ("number", "title", "hook_line")
+
+    def __init__(self, *args, series: Series, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.series = series
+
+    def clean_number(self):
+        number = self.cleaned_data["number"]
+        clash = Episode.objects.filter(series=self.series, number=number)
+        if self.instance.pk:
+            clash = clash.exclude(pk=self.instance.pk)
+        if clash.exists():
+            raise forms.ValidationError(_("This series already has an episode %(n)s.")
+                                        % {"n": number})
+        return number

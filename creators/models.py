@@ -138,6 +138,13 @@ class Episode(models.Model):
         GENERATED = "generated", _("Generated on the platform")
         IMPORTED = "imported", _("Imported catalog")
 
+    class Probe(models.TextChoices):
+        NONE = "", _("Not probed")
+        PENDING = "pending", _("Waiting for the probe")
+        RUNNING = "running", _("Probing")
+        DONE = "done", _("Probed")
+        FAILED = "failed", _("Probe failed")
+
     series = models.ForeignKey(Series, on_delete=models.PROTECT, related_name="episodes")
     number = models.PositiveIntegerField(_("number"))
     title = models.CharField(_("title"), max_length=200)
@@ -162,6 +169,11 @@ class Episode(models.Model):
     height = models.PositiveIntegerField(null=True, blank=True)
     fps = models.DecimalField(max_digits=7, decimal_places=3, null=True, blank=True)
     video_codec = models.CharField(max_length=40, blank=True)
+    preview = models.FileField(_("preview"), upload_to="episodes/previews/", blank=True)
+    # The post-upload probe (a cpu task): state and percent shown live on the episode page.
+    probe_state = models.CharField(max_length=10, choices=Probe.choices, blank=True)
+    probe_progress = models.PositiveSmallIntegerField(default=0)
+    probe_error = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -180,3 +192,45 @@ class Episode(models.Model):
     @property
     def studio(self) -> Studio:
         return self.series.studio
+
+
+class Upload(models.Model):
+    """A resumable upload in progress: bytes land in one part file per upload, appended
+    only at `offset`, which moves by conditional UPDATE."""
+
+    class Kind(models.TextChoices):
+        VIDEO = "video", _("Episode video")
+        COVER = "cover", _("Episode cover")
+
+    class Status(models.TextChoices):
+        RECEIVING = "receiving", _("Receiving")
+        VALIDATING = "validating", _("Validating")
+        DONE = "done", _("Done")
+        REFUSED = "refused", _("Refused")
+
+    id = models.UUIDField(primary_key=True)
+    studio = models.ForeignKey(Studio, on_delete=models.CASCADE, related_name="uploads")
+    episode = models.ForeignKey(Episode, on_delete=models.CASCADE, related_name="uploads")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="uploads"
+    )
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    filename = models.CharField(max_length=255)
+    size = models.BigIntegerField()
+    offset = models.BigIntegerField(default=0)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.RECEIVING)
+    reason = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(offset__gte=0) & models.Q(offset__lte=models.F("size")),
+                name="upload_offset_within_size",
+            )
+        ]
+        indexes = [models.Index(fields=["status", "updated_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.filename} {self.offset}/{self.size}"

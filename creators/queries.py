@@ -29,3 +29,86 @@ def is_member(user: User, studio_id: int) -> bool:
         user.is_authenticated
         and Membership.objects.filter(studio_id=studio_id, user=user).exists()
     )
+
+
+def owner_membership_or_403(user: User, studio_slug: str) -> Membership:
+    """Outsiders get 404; members who are not owners get 403."""
+    from django.core.exceptions import PermissionDenied
+
+    membership = membership_or_404(user, studio_slug)
+    if membership.role != Membership.Role.OWNER:
+        raise PermissionDenied
+    return membership
+
+
+def series_of(studio: Studio):
+    from django.db.models import Count
+
+    from creators.models import Series
+
+    return (
+        Series.objects.filter(studio=studio)
+        .select_related("license__ip")
+        .annotate(episode_count=Count("episodes"))
+        .order_by("title")
+    )
+
+
+def series_or_404(studio: Studio, series_slug: str):
+    from django.shortcuts import get_object_or_404
+
+    from creators.models import Series
+
+    return get_object_or_404(Series.objects.select_related("license__ip"), studio=studio,
+                             slug=series_slug)
+
+
+def episode_or_404(studio: Studio, ref: str):
+    from django.shortcuts import get_object_or_404
+
+    from creators.models import Episode
+
+    return get_object_or_404(
+        Episode.objects.select_related("series__studio"), series__studio=studio, ref=ref
+    )
+
+
+def upload_or_404(studio: Studio, upload_id):
+    from django.shortcuts import get_object_or_404
+
+    from creators.models import Upload
+
+    return get_object_or_404(Upload.objects.select_related("episode"), studio=studio,
+                             pk=upload_id)
+
+
+def probe_summary(episode) -> dict:
+    """What the episode page shows about the stored video, as JSON for its script."""
+    from django.urls import reverse
+
+    slug = episode.series.studio.slug
+
+    def media_url(kind: str) -> str:
+        field = getattr(episode, kind)
+        if not field:
+            return ""
+        return reverse("creators:episode_media", args=[slug, episode.ref, kind]) + (
+            f"?v={field.name.rsplit('/', 1)[-1]}"
+        )
+
+    return {
+        "ref": episode.ref,
+        "state": episode.probe_state,
+        "progress": episode.probe_progress,
+        "error": episode.probe_error,
+        "duration": str(episode.duration_seconds or ""),
+        "width": episode.width,
+        "height": episode.height,
+        "fps": str(episode.fps or ""),
+        "codec": episode.video_codec,
+        "video": media_url("video"),
+        "poster": media_url("poster"),
+        "preview": media_url("preview"),
+        "cover": media_url("cover"),
+        "status": episode.status,
+    }

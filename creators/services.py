@@ -110,3 +110,455 @@ def request_changes(episode: Episode) -> Episode:
 
 def take_down(episode: Episode) -> Episode:
     return _move(episode, {Episode.Status.PUBLISHED}, Episode.Status.TAKEN_DOWN)
+
+
+# --- Studio profile, payout details, members ------------------------------------------
+
+import datetime  # noqa: E402
+import fcntl  # noqa: E402
+import logging  # noqa: E402
+import os  # noqa: E402
+import secrets  # noqa: E402
+import uuid  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+from django.conf import settings  # noqa: E402
+from django.core.exceptions import PermissionDenied, ValidationError  # noqa: E402
+from django.db.models import Q  # noqa: E402
+from django.utils import timezone  # noqa: E402
+from django.utils.translation import gettext as _  # noqa: E402
+
+from creators import conf, media  # noqa: E402
+from creators.models import Series, Upload  # noqa: E402
+
+log = logging.getLogger(__name__)
+
+
+def _require_owner(membership: Membership) -> None:
+    if membership.role != Membership.Role.OWNER:
+        raise PermissionDenied(_("Only the studio's owners may do this."))
+
+
+@transaction.atomic
+def update_studio_profile(studio: Studio, name: str, bio: str, avatar=None) -> Studio:
+    studio.name, studio.bio = name, bio
+    fields = ["name", "bio"]
+    if avatar is not None:
+        studio.avatar = avatar
+        fields.append("avatar")
+    studio.save(update_fields=fields)
+    return studio
+
+
+@transaction.atomic
+def update_payout_details(membership: Membership, details: str) -> Studio:
+    _require_owner(membership)
+    studio = membership.studio
+    studio.payout_details = details
+    studio.save(update_fields=["payout_details"])
+    return studio
+
+
+@transaction.atomic
+def invite_member(membership: Membership, who: str, role: str = Membership.Role.MEMBER
+                  ) -> Membership:
+    """Adds an existing user, found by username or email, to the studio."""
+    _require_owner(membership)
+    who = who.strip()
+    user = User.objects.filter(Q(username=who) | Q(email__iexact=who), is_active=True).first()
+    if user is None or not who:
+        raise ValidationError(_("No user with that username or email."))
+    added, created = Membership.objects.get_or_create(
+        studio=membership.studio, user=user, defaults={"role": role}
+    )
+    if not created:
+        raise ValidationError(_("%(user)s is already a member.") % {"user": user.username})
+    return added
+
+
+def _owners_left(studio_id: int, without: int) -> int:
+    return (
+        Membership.objects.select_for_update()
+        .filter(studio_id=studio_id, role=Membership.Role.OWNER)
+        .exclude(pk=without)
+        .count()
+    )
+
+
+@transaction.atomic
+def remove_member(membership: Membership, target: Membership) -> None:
+    _require_owner(membership)
+    if target.studio_id != membership.studio_id:
+        raise PermissionDenied
+    if target.role == Membership.Role.OWNER and _owners_left(target.studio_id, target.pk) == 0:
+        raise ValidationError(_("A studio always keeps at least one owner."))
+    target.delete()
+
+
+@transaction.atomic
+def change_role(membership: Membership, target: Membership, role: str) -> Membership:
+    _require_owner(membership)
+    if target.studio_id != membership.studio_id:
+        raise PermissionDenied
+    if role not in Membership.Role.values:
+        raise ValidationError(_("Unknown role."))
+    if (target.role == Membership.Role.OWNER and role != Membership.Role.OWNER
+            and _owners_left(target.studio_id, target.pk) == 0):
+        raise ValidationError(_("A studio always keeps at least one owner."))
+    target.role = role
+    target.save(update_fields=["role"])
+    return target
+
+
+# --- Series and episodes --------------------------------------------------------------
+
+
+def unique_series_slug(title: str) -> str:
+    root = slugify(title)[:60] or "series"
+    slug = root
+    while Series.objects.filter(slug=slug).exists():
+        slug = f"{root}-{secrets.token_hex(3)}"
+    return slug
+
+
+def _check_license(studio: Studio, license, today: datetime.date | None = None) -> None:
+    if license is not None:
+        from library.services import assert_license_usable
+
+        assert_license_usable(studio, license, today or timezone.localdate())
+
+
+@transaction.atomic
+def create_series(studio: Studio, **fields) -> Series:
+    _check_license(studio, fields.get("license"))
+    series = Series(studio=studio, slug=unique_series_slug(fields["title"]), **fields)
+    series.save()
+    return series
+
+
+@transaction.atomic
+def update_series(series: Series, **fields) -> Series:
+    if fields.get("license") is not None and fields["license"].pk != series.license_id:
+        _check_license(series.studio, fields["license"])
+    for name, value in fields.items():
+        setattr(series, name, value)
+    series.save()
+    return series
+
+
+@transaction.atomic
+def delete_series(series: Series) -> None:
+    if series.episodes.exists():
+        raise ValidationError(_("Delete the series' episodes first."))
+    series.delete()
+
+
+def new_episode_ref() -> str:
+    while True:
+        ref = "EP-" + secrets.token_hex(4).upper()
+        if not Episode.objects.filter(ref=ref).exists():
+            return ref
+
+
+@transaction.atomic
+def create_episode(series: Series, number: int, title: str, hook_line: str = "",
+                   ref: str | None = None) -> Episode:
+    """A new draft; `ref` is given only by imports, which keep the code they came with."""
+    return Episode.objects.create(
+        series=series, number=number, title=title, hook_line=hook_line,
+        ref=ref or new_episode_ref(),
+    )
+
+
+EDITABLE_STATUSES = {Episode.Status.DRAFT, Episode.Status.REJECTED,
+                     Episode.Status.CHANGES_REQUESTED}
+
+
+@transaction.atomic
+def update_episode(episode: Episode, number: int, title: str, hook_line: str) -> Episode:
+    episode.number, episode.title, episode.hook_line = number, title, hook_line
+    episode.save(update_fields=["number", "title", "hook_line", "updated_at"])
+    return episode
+
+
+@transaction.atomic
+def delete_episode(episode: Episode) -> None:
+    if episode.status != Episode.Status.DRAFT:
+        raise ValidationError(_("Only draft episodes can be deleted."))
+    files = [f for f in (episode.video, episode.cover, episode.poster, episode.preview) if f]
+    episode.delete()
+    transaction.on_commit(lambda: [f.storage.delete(f.name) for f in files])
+
+
+def missing_for_submission(episode: Episode) -> list[str]:
+    """What keeps the episode from review: a valid probed video, a title, a cover."""
+    missing = []
+    if not episode.title.strip():
+        missing.append(_("a title"))
+    if not episode.video or episode.probe_state != Episode.Probe.DONE:
+        missing.append(_("a valid video"))
+    if not episode.cover:
+        missing.append(_("a cover"))
+    return missing
+
+
+def submit_for_review(episode: Episode) -> Episode:
+    missing = missing_for_submission(episode)
+    if missing:
+        raise ValidationError(
+            _("The episode still needs %(what)s.") % {"what": ", ".join(missing)}
+        )
+    return submit_episode(episode)
+
+
+# --- Resumable upload -----------------------------------------------------------------
+# POST create → id; PUT bytes at ?offset=N → new offset (409 with the server's offset when
+# N is not it); GET → offset; POST finalize → validated by content and moved into place.
+# The part file is the only copy of the bytes; its offset moves by conditional UPDATE
+# while an exclusive lock on that file keeps two writers of one upload apart.
+
+
+class UploadError(Exception):
+    def __init__(self, message: str, status: int = 400, offset: int | None = None):
+        super().__init__(message)
+        self.status, self.offset = status, offset
+
+
+def part_path(upload: Upload) -> Path:
+    return conf.upload_dir() / f"{upload.pk}.part"
+
+
+def _size_limit(kind: str) -> int:
+    if kind == Upload.Kind.COVER:
+        return min(conf.COVER_MAX_BYTES, settings.UPLOAD_MAX_BYTES)
+    return settings.UPLOAD_MAX_BYTES
+
+
+def start_upload(user: User, episode: Episode, kind: str, filename: str, size: int) -> Upload:
+    if kind not in Upload.Kind.values:
+        raise UploadError(_("Unknown upload kind."))
+    if episode.status not in EDITABLE_STATUSES:
+        raise UploadError(_("This episode can no longer be changed."), status=409)
+    if size <= 0:
+        raise UploadError(_("The file is empty."))
+    if size > _size_limit(kind):
+        raise UploadError(
+            _("The file is %(size)s bytes; the most allowed is %(max)s bytes.")
+            % {"size": size, "max": _size_limit(kind)},
+            status=413,
+        )
+    upload = Upload.objects.create(
+        id=uuid.uuid4(), studio=episode.series.studio, episode=episode, created_by=user,
+        kind=kind, filename=filename[:255], size=size,
+    )
+    conf.upload_dir().mkdir(parents=True, exist_ok=True)
+    part_path(upload).touch()
+    return upload
+
+
+COPY_BLOCK = 1024 * 1024
+
+
+def receive_chunk(upload: Upload, offset: int, stream, length: int | None) -> int:
+    """Appends the chunk read from `stream` at `offset`; returns the new offset."""
+    chunk_max = settings.UPLOAD_CHUNK_MAX_BYTES
+    if length is not None and length > chunk_max:
+        raise UploadError(
+            _("A chunk may hold at most %(max)s bytes.") % {"max": chunk_max}, status=413
+        )
+    path = part_path(upload)
+    try:
+        fh = open(path, "r+b")
+    except FileNotFoundError:
+        raise UploadError(_("This upload no longer exists; start again."), status=410)
+    with fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        current = Upload.objects.filter(pk=upload.pk).values_list("offset", "status").first()
+        if current is None or current[1] != Upload.Status.RECEIVING:
+            raise UploadError(_("This upload is not receiving data."), status=409)
+        if offset != current[0]:
+            raise UploadError(_("Wrong offset."), status=409, offset=current[0])
+        fh.seek(offset)
+        written = 0
+        while True:
+            block = stream.read(COPY_BLOCK)
+            if not block:
+                break
+            written += len(block)
+            if written > chunk_max:
+                raise UploadError(
+                    _("A chunk may hold at most %(max)s bytes.") % {"max": chunk_max},
+                    status=413, offset=offset,
+                )
+            if offset + written > upload.size:
+                raise UploadError(
+                    _("The upload is larger than the size it announced."), status=413,
+                    offset=offset,
+                )
+            fh.write(block)
+        fh.truncate()
+        fh.flush()
+        moved = Upload.objects.filter(
+            pk=upload.pk, offset=offset, status=Upload.Status.RECEIVING
+        ).update(offset=offset + written, updated_at=timezone.now())
+        if moved != 1:
+            raise UploadError(_("Wrong offset."), status=409)
+    return offset + written
+
+
+def _refuse(upload: Upload, reason: str) -> None:
+    """Nothing half-stored remains: the part file goes, the row keeps the reason."""
+    part_path(upload).unlink(missing_ok=True)
+    Upload.objects.filter(pk=upload.pk).update(status=Upload.Status.REFUSED, reason=reason)
+    upload.status, upload.reason = Upload.Status.REFUSED, reason
+
+
+def finalize_upload(upload: Upload) -> Episode:
+    """Checks the complete file by its content and puts it on the episode, or refuses it."""
+    claimed = Upload.objects.filter(
+        pk=upload.pk, status=Upload.Status.RECEIVING, offset=upload.size
+    ).update(status=Upload.Status.VALIDATING)
+    if claimed != 1:
+        upload.refresh_from_db()
+        if upload.status == Upload.Status.RECEIVING:
+            raise UploadError(_("The upload is not complete yet."), status=409,
+                              offset=upload.offset)
+        raise UploadError(_("This upload is not receiving data."), status=409)
+    part = part_path(upload)
+    try:
+        if upload.kind == Upload.Kind.VIDEO:
+            facts = media.check_video(part)
+            suffix = ".mp4"
+        else:
+            image_format = media.check_image(part)
+            suffix = {"JPEG": ".jpg", "PNG": ".png", "WEBP": ".webp"}[image_format]
+    except media.MediaRefused as refused:
+        _refuse(upload, str(refused))
+        raise UploadError(str(refused), status=422)
+    except Exception:
+        log.exception("validating upload %s", upload.pk)
+        _refuse(upload, _("The file could not be checked."))
+        raise UploadError(_("The file could not be checked."), status=422)
+
+    episode = upload.episode
+    folder = "episodes/videos" if upload.kind == Upload.Kind.VIDEO else "episodes/covers"
+    name = f"{folder}/{episode.ref}-{upload.pk.hex[:8]}{suffix}"
+    target = Path(settings.MEDIA_ROOT) / name
+    target.parent.mkdir(parents=True, exist_ok=True)
+    os.replace(part, target)
+    try:
+        with transaction.atomic():
+            episode = Episode.objects.select_for_update().get(pk=episode.pk)
+            if episode.status not in EDITABLE_STATUSES:
+                raise UploadError(_("This episode can no longer be changed."), status=409)
+            old = episode.video if upload.kind == Upload.Kind.VIDEO else episode.cover
+            old_name = old.name if old else ""
+            if upload.kind == Upload.Kind.VIDEO:
+                episode.video.name = name
+                episode.duration_seconds = round(float(facts.duration), 3)
+                episode.width, episode.height = facts.width, facts.height
+                episode.fps = round(float(facts.fps), 3)
+                episode.video_codec = facts.codec
+                episode.probe_state, episode.probe_progress = Episode.Probe.PENDING, 0
+                episode.probe_error = ""
+                episode.save()
+                from creators.tasks import probe_episode
+
+                transaction.on_commit(lambda: probe_episode.delay(episode.pk))
+            else:
+                episode.cover.name = name
+                episode.save(update_fields=["cover", "updated_at"])
+            Upload.objects.filter(pk=upload.pk).update(status=Upload.Status.DONE)
+    except Exception:
+        target.unlink(missing_ok=True)
+        Upload.objects.filter(pk=upload.pk).update(status=Upload.Status.REFUSED)
+        raise
+    if old_name and old_name != name:
+        (Path(settings.MEDIA_ROOT) / old_name).unlink(missing_ok=True)
+    return episode
+
+
+def cleanup_abandoned_uploads(older_than_s: int | None = None) -> int:
+    """Removes uploads nobody has touched for a while, and finished uploads' rows."""
+    age = older_than_s if older_than_s is not None else conf.UPLOAD_ABANDONED_AFTER_S
+    cutoff = timezone.now() - datetime.timedelta(seconds=age)
+    stale = list(Upload.objects.filter(updated_at__lt=cutoff))
+    for upload in stale:
+        part_path(upload).unlink(missing_ok=True)
+    Upload.objects.filter(pk__in=[u.pk for u in stale]).delete()
+    return len(stale)
+
+
+# --- Probe after upload ---------------------------------------------------------------
+
+
+def probe_episode_video(episode_id: int, report=lambda payload: None) -> Episode:
+    """Reads the stored video again, records its facts, extracts a poster frame and a
+    short preview. `report` receives progress payloads for the studio's pages."""
+    claimed = Episode.objects.filter(
+        pk=episode_id, probe_state__in=[Episode.Probe.PENDING, Episode.Probe.FAILED]
+    ).update(probe_state=Episode.Probe.RUNNING, probe_progress=0)
+    episode = Episode.objects.select_related("series").get(pk=episode_id)
+    if claimed != 1:
+        return episode
+    studio_id = episode.series.studio_id
+
+    def step(progress: int, stage: str, **extra) -> None:
+        Episode.objects.filter(pk=episode_id).update(probe_progress=progress)
+        report({"type": "episode.probe", "episode": episode_id, "ref": episode.ref,
+                "state": "running", "progress": progress, "stage": stage,
+                "studio": studio_id, **extra})
+
+    video = Path(episode.video.path)
+    base = f"{episode.ref}-{secrets.token_hex(4)}"
+    poster_name = f"episodes/posters/{base}.jpg"
+    preview_name = f"episodes/previews/{base}.mp4"
+    root = Path(settings.MEDIA_ROOT)
+    try:
+        step(5, "probe")
+        facts = media.video_facts(video)
+        step(20, "poster")
+        (root / poster_name).parent.mkdir(parents=True, exist_ok=True)
+        media.extract_poster(video, root / poster_name)
+        step(40, "preview")
+        (root / preview_name).parent.mkdir(parents=True, exist_ok=True)
+        last = [40]
+
+        def on_frame(n: int, total: int) -> None:
+            pct = 40 + int(55 * n / total)
+            if pct - last[0] >= 10:
+                last[0] = pct
+                step(pct, "preview")
+
+        media.encode_preview(video, root / preview_name, on_frame=on_frame)
+    except Exception as error:
+        for name in (poster_name, preview_name):
+            (root / name).unlink(missing_ok=True)
+        reason = str(error) if isinstance(error, media.MediaRefused) else _("Probe failed.")
+        log.exception("probing episode %s", episode_id)
+        Episode.objects.filter(pk=episode_id).update(
+            probe_state=Episode.Probe.FAILED, probe_error=reason[:300]
+        )
+        report({"type": "episode.probe", "episode": episode_id, "ref": episode.ref,
+                "state": "failed", "progress": 100, "error": reason, "studio": studio_id})
+        return Episode.objects.get(pk=episode_id)
+
+    with transaction.atomic():
+        episode = Episode.objects.select_for_update().get(pk=episode_id)
+        old = [f.name for f in (episode.poster, episode.preview) if f]
+        episode.poster.name, episode.preview.name = poster_name, preview_name
+        episode.duration_seconds = round(float(facts.duration), 3)
+        episode.width, episode.height = facts.width, facts.height
+        episode.fps = round(float(facts.fps), 3)
+        episode.video_codec = facts.codec
+        episode.probe_state, episode.probe_progress = Episode.Probe.DONE, 100
+        episode.save()
+    for name in old:
+        (root / name).unlink(missing_ok=True)
+    report({"type": "episode.probe", "episode": episode_id, "ref": episode.ref,
+            "state": "done", "progress": 100, "studio": studio_id,
+            "message": _("Video of %(ref)s checked: %(w)s×%(h)s, %(s)s s")
+            % {"ref": episode.ref, "w": episode.width, "h": episode.height,
+               "s": episode.duration_seconds}})
+    return episode
+

@@ -1,16 +1,38 @@
-"""Account and studio pages: thin views over services and queries."""
+"""Account, studio, series, episode and upload pages: thin views over services and queries."""
+
+import json
+import mimetypes
+import uuid
 
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from creators import services
-from creators.forms import SignUpForm
-from creators.queries import membership_or_404, studios_of
+from creators.forms import (
+    EpisodeForm,
+    InviteForm,
+    PayoutForm,
+    SeriesForm,
+    SignUpForm,
+    StudioProfileForm,
+)
+from creators.models import Membership, Upload
+from creators.queries import (
+    episode_or_404,
+    membership_or_404,
+    owner_membership_or_403,
+    probe_summary,
+    series_of,
+    series_or_404,
+    studios_of,
+    upload_or_404,
+)
 
 
 @require_http_methods(["GET", "POST"])
@@ -51,5 +73,342 @@ def studio_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "studio": studio,
             "membership": membership,
             "memberships": studio.memberships.select_related("user").order_by("created_at"),
+            "series_list": series_of(studio),
         },
     )
+
+
+# --- Studio settings ------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def studio_edit(request: HttpRequest, slug: str) -> HttpResponse:
+    membership = membership_or_404(request.user, slug)
+    studio = membership.studio
+    form = StudioProfileForm(request.POST or None, request.FILES or None, instance=studio)
+    if request.method == "POST" and form.is_valid():
+        avatar = request.FILES.get("avatar")
+        services.update_studio_profile(
+            studio, form.cleaned_data["name"], form.cleaned_data["bio"], avatar=avatar
+        )
+        messages.success(request, _("Studio profile saved."))
+        return redirect("creators:studio", slug=studio.slug)
+    return render(request, "creators/studio_edit.html",
+                  {"studio": studio, "membership": membership, "form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def studio_payout(request: HttpRequest, slug: str) -> HttpResponse:
+    membership = owner_membership_or_403(request.user, slug)
+    studio = membership.studio
+    form = PayoutForm(request.POST or None, initial={"payout_details": studio.payout_details})
+    if request.method == "POST" and form.is_valid():
+        services.update_payout_details(membership, form.cleaned_data["payout_details"])
+        messages.success(request, _("Payout details saved."))
+        return redirect("creators:payout", slug=studio.slug)
+    return render(request, "creators/payout.html",
+                  {"studio": studio, "membership": membership, "form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def studio_members(request: HttpRequest, slug: str) -> HttpResponse:
+    membership = membership_or_404(request.user, slug)
+    studio = membership.studio
+    form = InviteForm(request.POST or None)
+    if request.method == "POST":
+        owner_membership_or_403(request.user, slug)
+        if form.is_valid():
+            try:
+                added = services.invite_member(
+                    membership, form.cleaned_data["who"], form.cleaned_data["role"]
+                )
+            except ValidationError as error:
+                form.add_error("who", error.messages)
+            else:
+                messages.success(request, _("%(user)s joined the studio.")
+                                 % {"user": added.user.username})
+                return redirect("creators:members", slug=slug)
+    return render(request, "creators/members.html", {
+        "studio": studio, "membership": membership, "form": form,
+        "memberships": studio.memberships.select_related("user").order_by("created_at"),
+        "roles": Membership.Role.choices,
+    })
+
+
+def _target_membership(membership: Membership, pk: int) -> Membership:
+    return get_object_or_404(Membership, pk=pk, studio=membership.studio)
+
+
+@login_required
+@require_POST
+def member_remove(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    membership = owner_membership_or_403(request.user, slug)
+    try:
+        services.remove_member(membership, _target_membership(membership, pk))
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    return redirect("creators:members", slug=slug)
+
+
+@login_required
+@require_POST
+def member_role(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    membership = owner_membership_or_403(request.user, slug)
+    try:
+        services.change_role(membership, _target_membership(membership, pk),
+                             request.POST.get("role", ""))
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    return redirect("creators:members", slug=slug)
+
+
+# --- Series ---------------------------------------------------------------------------
+
+
+@login_required
+def series_list(request: HttpRequest, slug: str) -> HttpResponse:
+    membership = membership_or_404(request.user, slug)
+    return render(request, "creators/series_list.html", {
+        "studio": membership.studio, "membership": membership,
+        "series_list": series_of(membership.studio),
+    })
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def series_create(request: HttpRequest, slug: str) -> HttpResponse:
+    membership = membership_or_404(request.user, slug)
+    studio = membership.studio
+    form = SeriesForm(request.POST or None, studio=studio)
+    if request.method == "POST" and form.is_valid():
+        try:
+            series = services.create_series(studio, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error("license", error.messages)
+        else:
+            messages.success(request, _("Series created."))
+            return redirect("creators:series", slug=slug, series_slug=series.slug)
+    return render(request, "creators/series_form.html",
+                  {"studio": studio, "membership": membership, "form": form})
+
+
+@login_required
+def series_detail(request: HttpRequest, slug: str, series_slug: str) -> HttpResponse:
+    membership = membership_or_404(request.user, slug)
+    series = series_or_404(membership.studio, series_slug)
+    return render(request, "creators/series_detail.html", {
+        "studio": membership.studio, "membership": membership, "series": series,
+        "episodes": series.episodes.order_by("number"),
+    })
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def series_edit(request: HttpRequest, slug: str, series_slug: str) -> HttpResponse:
+    membership = membership_or_404(request.user, slug)
+    series = series_or_404(membership.studio, series_slug)
+    form = SeriesForm(request.POST or None, instance=series, studio=membership.studio)
+    if request.method == "POST" and form.is_valid():
+        services.update_series(series, **form.cleaned_data)
+        messages.success(request, _("Series saved."))
+        return redirect("creators:series", slug=slug, series_slug=series.slug)
+    return render(request, "creators/series_form.html", {
+        "studio": membership.studio, "membership": membership, "form": form, "series": series,
+    })
+
+
+@login_required
+@require_POST
+def series_delete(request: HttpRequest, slug: str, series_slug: str) -> HttpResponse:
+    membership = membership_or_404(request.user, slug)
+    series = series_or_404(membership.studio, series_slug)
+    try:
+        services.delete_series(series)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("creators:series", slug=slug, series_slug=series_slug)
+    messages.success(request, _("Series deleted."))
+    return redirect("creators:series_list", slug=slug)
+
+
+# --- Episodes -------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def episode_create(request: HttpRequest, slug: str, series_slug: str) -> HttpResponse:
+    membership = membership_or_404(request.user, slug)
+    series = series_or_404(membership.studio, series_slug)
+    next_number = (series.episodes.order_by("-number").values_list("number", flat=True)
+                   .first() or 0) + 1
+    form = EpisodeForm(request.POST or None, series=series, initial={"number": next_number})
+    if request.method == "POST" and form.is_valid():
+        episode = services.create_episode(series, **form.cleaned_data)
+        messages.success(request, _("Episode %(ref)s created.") % {"ref": episode.ref})
+        return redirect("creators:episode", slug=slug, ref=episode.ref)
+    return render(request, "creators/episode_form.html", {
+        "studio": membership.studio, "membership": membership, "series": series, "form": form,
+    })
+
+
+@login_required
+def episode_detail(request: HttpRequest, slug: str, ref: str) -> HttpResponse:
+    membership = membership_or_404(request.user, slug)
+    episode = episode_or_404(membership.studio, ref)
+    return render(request, "creators/episode_detail.html", {
+        "studio": membership.studio, "membership": membership, "episode": episode,
+        "series": episode.series, "probe": probe_summary(episode),
+        "missing": services.missing_for_submission(episode),
+        "editable": episode.status in services.EDITABLE_STATUSES,
+    })
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def episode_edit(request: HttpRequest, slug: str, ref: str) -> HttpResponse:
+    membership = membership_or_404(request.user, slug)
+    episode = episode_or_404(membership.studio, ref)
+    form = EpisodeForm(request.POST or None, instance=episode, series=episode.series)
+    if request.method == "POST" and form.is_valid():
+        services.update_episode(episode, **form.cleaned_data)
+        messages.success(request, _("Episode saved."))
+        return redirect("creators:episode", slug=slug, ref=ref)
+    return render(request, "creators/episode_form.html", {
+        "studio": membership.studio, "membership": membership, "series": episode.series,
+        "form": form, "episode": episode,
+    })
+
+
+@login_required
+@require_POST
+def episode_delete(request: HttpRequest, slug: str, ref: str) -> HttpResponse:
+    membership = membership_or_404(request.user, slug)
+    episode = episode_or_404(membership.studio, ref)
+    series_slug = episode.series.slug
+    try:
+        services.delete_episode(episode)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("creators:episode", slug=slug, ref=ref)
+    messages.success(request, _("Episode deleted."))
+    return redirect("creators:series", slug=slug, series_slug=series_slug)
+
+
+@login_required
+@require_POST
+def episode_submit(request: HttpRequest, slug: str, ref: str) -> HttpResponse:
+    membership = membership_or_404(request.user, slug)
+    episode = episode_or_404(membership.studio, ref)
+    try:
+        services.submit_for_review(episode)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    except services.TransitionError:
+        messages.error(request, _("This episode cannot be submitted in its current state."))
+    else:
+        messages.success(request, _("Episode submitted for review."))
+    return redirect("creators:episode", slug=slug, ref=ref)
+
+
+@login_required
+@require_GET
+def episode_probe(request: HttpRequest, slug: str, ref: str) -> JsonResponse:
+    membership = membership_or_404(request.user, slug)
+    return JsonResponse(probe_summary(episode_or_404(membership.studio, ref)))
+
+
+MEDIA_KINDS = {"video", "poster", "preview", "cover"}
+
+
+@login_required
+@require_GET
+def episode_media(request: HttpRequest, slug: str, ref: str, kind: str) -> FileResponse:
+    """Episode files are served to the studio's members only (never a guessable URL)."""
+    membership = membership_or_404(request.user, slug)
+    episode = episode_or_404(membership.studio, ref)
+    field = getattr(episode, kind) if kind in MEDIA_KINDS else None
+    if not field:
+        raise Http404
+    content_type = mimetypes.guess_type(field.name)[0] or "application/octet-stream"
+    try:
+        return FileResponse(field.open("rb"), content_type=content_type)
+    except FileNotFoundError:
+        raise Http404
+
+
+# --- Resumable upload (JSON) ----------------------------------------------------------
+
+
+def _error(error: services.UploadError) -> JsonResponse:
+    body = {"error": str(error)}
+    if error.offset is not None:
+        body["offset"] = error.offset
+    return JsonResponse(body, status=error.status)
+
+
+def _upload_json(upload: Upload, **extra) -> dict:
+    return {"id": str(upload.pk), "offset": upload.offset, "size": upload.size,
+            "status": upload.status, "reason": upload.reason, "kind": upload.kind, **extra}
+
+
+@login_required
+@require_POST
+def upload_create(request: HttpRequest, slug: str, ref: str) -> JsonResponse:
+    membership = membership_or_404(request.user, slug)
+    episode = episode_or_404(membership.studio, ref)
+    try:
+        data = json.loads(request.body or b"{}")
+        size = int(data.get("size", 0))
+    except (ValueError, TypeError):
+        return JsonResponse({"error": _("Malformed request.")}, status=400)
+    try:
+        upload = services.start_upload(request.user, episode, str(data.get("kind", "")),
+                                       str(data.get("filename", "")), size)
+    except services.UploadError as error:
+        return _error(error)
+    from django.conf import settings
+
+    return JsonResponse(_upload_json(upload, chunk_max=settings.UPLOAD_CHUNK_MAX_BYTES),
+                        status=201)
+
+
+def _upload_id(upload_id: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(upload_id)
+    except ValueError:
+        raise Http404
+
+
+@login_required
+@require_http_methods(["GET", "PUT"])
+def upload_detail(request: HttpRequest, slug: str, upload_id: str) -> JsonResponse:
+    membership = membership_or_404(request.user, slug)
+    upload = upload_or_404(membership.studio, _upload_id(upload_id))
+    if request.method == "GET":
+        return JsonResponse(_upload_json(upload))
+    try:
+        offset = int(request.GET.get("offset", ""))
+        length = int(request.headers.get("Content-Length") or 0)
+    except ValueError:
+        return JsonResponse({"error": _("The offset parameter is required.")}, status=400)
+    try:
+        new_offset = services.receive_chunk(upload, offset, request, length)
+    except services.UploadError as error:
+        return _error(error)
+    return JsonResponse({"id": str(upload.pk), "offset": new_offset, "size": upload.size})
+
+
+@login_required
+@require_POST
+def upload_finalize(request: HttpRequest, slug: str, upload_id: str) -> JsonResponse:
+    membership = membership_or_404(request.user, slug)
+    upload = upload_or_404(membership.studio, _upload_id(upload_id))
+    try:
+        episode = services.finalize_upload(upload)
+    except services.UploadError as error:
+        return _error(error)
+    return JsonResponse({"id": str(upload.pk), "status": Upload.Status.DONE,
+                         "episode": probe_summary(episode)})
