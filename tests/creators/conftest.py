@@ -117,6 +117,7 @@ def media_root(settings, tmp_path):
 @pytest.fixture
 def uploading(client, owner, studio, media_root):
     client.force_login(owner)
+    client.cookies["django_language"] = "en"  # reasons asserted in English; one test: 中文
     return Uploading(client, studio)
 
 

@@ -1,0 +1,99 @@
+"""A creator in real Chromium: series, episode, an upload cut off mid-way that resumes after
+a reload, the probe's result and poster arriving live, the cover, and submission."""
+
+import re
+
+import pytest
+from django.test import Client
+
+from creators.models import Episode, Series, Upload
+from tests.creators.conftest import make_png, make_video
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+CHUNK = 16 * 1024
+PUT_CHUNK = re.compile(r"/uploads/[^/]+/\?offset=\d+$")
+
+
+@pytest.fixture
+def small_chunk_server(monkeypatch, request):
+    """The real server, with chunks small enough that a tiny video needs several."""
+    monkeypatch.setenv("UPLOAD_CHUNK_MAX_BYTES", str(CHUNK))
+    return request.getfixturevalue("asgi_server")
+
+
+def _log_in(page, server, user):
+    client = Client()
+    client.force_login(user)
+    page.context.add_cookies([{"name": "sessionid", "value": client.cookies["sessionid"].value,
+                               "url": server.url}])
+
+
+def test_a_creator_uploads_resumes_after_a_cut_and_submits(small_chunk_server, start_worker,
+                                                          page, owner, studio, tmp_path):
+    server = small_chunk_server
+    start_worker("cpu")
+    _log_in(page, server, owner)
+    video = tmp_path / "ep1.mp4"
+    video.write_bytes(make_video())
+    cover = tmp_path / "cover.png"
+    cover.write_bytes(make_png())
+
+    page.goto(f"{server.url}/studio/dawn/series/new/")
+    page.fill("#id_title", "月下剑")
+    page.select_option("#id_category", "premium_2d")
+    page.click("form.form button[type=submit]")
+    page.wait_for_url("**/studio/dawn/series/*/")
+    series = Series.objects.get(studio=studio)
+    assert series.title == "月下剑"
+
+    page.goto(f"{server.url}/studio/dawn/series/{series.slug}/episodes/new/")
+    page.fill("#id_title", "誓言")
+    page.fill("#id_hook_line", "他拔剑了！")
+    page.click("form.form button[type=submit]")
+    page.wait_for_url("**/studio/dawn/episodes/EP-*/")
+    episode = Episode.objects.get(series=series)
+
+    # Two chunks get through, then the connection drops for every chunk.
+    passed = []
+
+    def cut_after_two(route):
+        if len(passed) < 2:
+            passed.append(route.request.url)
+            route.continue_()
+        else:
+            route.abort("connectionreset")
+
+    page.route(PUT_CHUNK, cut_after_two)
+    page.set_input_files("[data-testid=video-file]", str(video))
+    page.wait_for_selector("[data-testid=video-uploader][data-state=warn]")
+    assert Upload.objects.get(episode=episode).offset == 2 * CHUNK
+    assert not Episode.objects.get(pk=episode.pk).video
+
+    page.unroute(PUT_CHUNK)
+    page.reload()
+    page.set_input_files("[data-testid=video-file]", str(video))
+    page.wait_for_selector("[data-testid=video-uploader][data-state=ok]")
+    uploader = page.locator("[data-testid=video-uploader]")
+    assert uploader.get_attribute("data-resumed-from") == str(2 * CHUNK)
+    assert Upload.objects.count() == 1  # resumed, not started again
+
+    # The probe runs on the cpu worker; its result and the poster appear without a reload.
+    page.wait_for_selector("[data-testid=probe-result][data-state=done]", timeout=30000)
+    assert page.locator("[data-field=resolution]").inner_text() == "36×64"
+    assert page.locator("[data-field=codec]").inner_text() == "h264"
+    poster = page.locator("[data-testid=episode-poster]")
+    assert poster.is_visible()
+    page.wait_for_function(
+        "document.querySelector('[data-testid=episode-poster]').naturalWidth === 36")
+    episode.refresh_from_db()
+    with open(episode.video.path, "rb") as stored:
+        assert stored.read() == video.read_bytes()
+    assert episode.probe_state == "done" and episode.poster
+
+    page.set_input_files("[data-testid=cover-file]", str(cover))
+    page.wait_for_selector("[data-testid=cover-uploader][data-state=ok]")
+    page.click("[data-testid=submit-episode]")
+    page.wait_for_load_state()
+    page.wait_for_selector("[data-testid=episode-status]")
+    assert Episode.objects.get(pk=episode.pk).status == Episode.Status.SUBMITTED

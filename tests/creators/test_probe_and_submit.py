@@ -1,0 +1,85 @@
+"""After upload: the probe records the video's facts, a poster and a preview; only complete
+episodes reach review."""
+
+from pathlib import Path
+
+import av
+import pytest
+from django.urls import reverse
+from PIL import Image
+
+from creators import services
+from creators.models import Episode
+from tests.creators.conftest import make_png, make_video
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def uploaded(uploading, episode):
+    assert uploading.send(episode, "video", make_video(), chunk=100_000).status_code == 200
+    episode.refresh_from_db()
+    return episode
+
+
+def test_the_probe_records_facts_poster_and_preview_and_reports_progress(uploaded):
+    Episode.objects.filter(pk=uploaded.pk).update(width=None, video_codec="")
+    events = []
+
+    episode = services.probe_episode_video(uploaded.pk, report=events.append)
+
+    assert episode.probe_state == Episode.Probe.DONE
+    assert (episode.width, episode.height, episode.video_codec) == (36, 64, "h264")
+    assert float(episode.fps) == 2.0
+    with Image.open(episode.poster.path) as poster:
+        assert poster.size == (36, 64)
+    with av.open(episode.preview.path) as preview:
+        assert preview.streams.video[0].frames == 6  # 3 s at 2 fps
+    progress = [e["progress"] for e in events]
+    assert progress == sorted(progress) and progress[-1] == 100
+    assert events[-1]["state"] == "done" and events[-1]["episode"] == uploaded.pk
+
+
+def test_a_probe_runs_once_even_when_delivered_twice(uploaded):
+    first = services.probe_episode_video(uploaded.pk)
+    events = []
+    again = services.probe_episode_video(uploaded.pk, report=events.append)
+    assert again.poster.name == first.poster.name and events == []
+
+
+def test_a_video_that_vanished_fails_the_probe_with_a_reason(uploaded):
+    Path(uploaded.video.path).unlink()
+    episode = services.probe_episode_video(uploaded.pk)
+    assert episode.probe_state == Episode.Probe.FAILED
+    assert episode.probe_error
+    assert not episode.poster
+
+
+def test_an_incomplete_episode_cannot_be_submitted(client, owner, uploaded):
+    client.force_login(owner)
+    client.cookies["django_language"] = "en"
+    url = reverse("creators:episode_submit", args=["dawn", uploaded.ref])
+    page = client.post(url, follow=True).content.decode()
+    assert "a valid video" in page and "a cover" in page  # not probed yet, no cover
+    assert Episode.objects.get(pk=uploaded.pk).status == Episode.Status.DRAFT
+
+
+def test_a_complete_episode_is_submitted_for_review(client, uploading, uploaded):
+    services.probe_episode_video(uploaded.pk)
+    assert uploading.send(uploaded, "cover", make_png(), filename="c.png").status_code == 200
+    uploading.client.post(reverse("creators:episode_submit", args=["dawn", uploaded.ref]))
+    episode = Episode.objects.get(pk=uploaded.pk)
+    assert episode.status == Episode.Status.SUBMITTED
+    # Submitted work is frozen for the creator.
+    assert uploading.create(episode, "video", 10).status_code == 409
+
+
+def test_members_get_the_episode_files_and_its_probe_summary(client, member, uploaded):
+    services.probe_episode_video(uploaded.pk)
+    client.force_login(member)
+    summary = client.get(reverse("creators:episode_probe", args=["dawn", uploaded.ref])).json()
+    assert (summary["state"], summary["width"], summary["codec"]) == ("done", 36, "h264")
+    video = client.get(summary["video"])
+    assert video.status_code == 200
+    assert b"".join(video.streaming_content) == make_video()
+    assert client.get(summary["poster"])["Content-Type"] == "image/jpeg"
