@@ -6,12 +6,15 @@ job are sent in order by that job's own sender task, different jobs go out concu
 and the caller never waits on Redis unless it asks to (terminal events do)."""
 
 import asyncio
+import concurrent.futures
 import threading
 import time
 
 from channels.layers import get_channel_layer
 
 from creators.consumers import studio_group
+
+STUDIO_STEP_INTERVAL_S = 1.0
 
 
 def job_group(job_id) -> str:
@@ -24,6 +27,7 @@ class Publisher:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._queues: dict[str, asyncio.Queue] = {}
         self._seq: dict[str, int] = {}
+        self._studio_sent: dict[str, float] = {}
 
     def _ensure_loop(self) -> asyncio.AbstractEventLoop:
         with self._lock:
@@ -36,9 +40,10 @@ class Publisher:
                 self._thread.start()
             return self._loop
 
-    def send(self, job_id, studio_id: int, payload: dict, wait: bool = False,
+    def send(self, job_id, studio_id: int | None, payload: dict, wait: bool = False,
              final: bool = False) -> None:
-        """Queues the event; with wait=True returns once it (and all before it) are sent."""
+        """Queues the event without waiting; with wait=True returns once it (and all
+        events of the job before it) went out."""
         key = str(job_id)
         loop = self._ensure_loop()
         with self._lock:
@@ -46,25 +51,34 @@ class Publisher:
             payload = {**payload, "job": key, "seq": self._seq[key], "sent_at": time.time()}
             if final:
                 self._seq.pop(key, None)
-        done = asyncio.run_coroutine_threadsafe(
-            self._enqueue(key, studio_id, payload, final), loop
-        ).result(timeout=10)
-        if wait:
-            asyncio.run_coroutine_threadsafe(asyncio.wait_for(done, 10), loop).result(11)
+        # Step events reach the studio's pages at most once a second per job; status
+        # changes, outputs and errors always do. The job's own group gets every event.
+        to_studio = studio_id
+        if studio_id is not None and payload.get("state") == "running" and payload.get("step"):
+            now = time.monotonic()
+            if now - self._studio_sent.get(key, 0.0) < STUDIO_STEP_INTERVAL_S:
+                to_studio = None
+            else:
+                self._studio_sent[key] = now
+        if final:
+            self._studio_sent.pop(key, None)
+        sent = concurrent.futures.Future() if wait else None
+        loop.call_soon_threadsafe(self._enqueue, key, to_studio, payload, final, sent)
+        if sent is not None:
+            sent.result(timeout=10)
 
-    async def _enqueue(self, key, studio_id, payload, final) -> asyncio.Future:
+    def _enqueue(self, key, studio_id, payload, final, sent) -> None:
         queue = self._queues.get(key)
         if queue is None:
             queue = self._queues[key] = asyncio.Queue()
-            asyncio.get_running_loop().create_task(self._drain(key, queue))
-        sent = asyncio.get_running_loop().create_future()
+            self._loop.create_task(self._drain(key, queue))
         queue.put_nowait((studio_id, payload, final, sent))
-        return sent
 
     async def _drain(self, key: str, queue: asyncio.Queue) -> None:
         layer = get_channel_layer()
         while True:
             studio_id, payload, final, sent = await queue.get()
+            error = None
             try:
                 await layer.group_send(job_group(key), {"type": "job.event", "payload": payload})
                 if studio_id is not None:
@@ -72,10 +86,12 @@ class Publisher:
                         studio_group(studio_id), {"type": "studio.event", "payload": payload}
                     )
             except Exception as exc:  # a lost Redis must not kill the job
-                if not sent.done():
-                    sent.set_exception(exc)
-            if not sent.done():
-                sent.set_result(True)
+                error = exc
+            if sent is not None and not sent.done():
+                if error is None:
+                    sent.set_result(True)
+                else:
+                    sent.set_exception(error)
             if final and queue.empty():
                 self._queues.pop(key, None)
                 return
