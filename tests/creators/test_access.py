@@ -125,27 +125,28 @@ def test_an_unknown_upload_id_is_404(client, owner, studio):
 
 
 def test_the_studio_socket_refuses_other_studios(outsider, studio, transactional_db):
+    from channels.db import database_sync_to_async
     from channels.testing import WebsocketCommunicator
+    from django.db import connections
+    from django.test import Client
 
     from config.asgi import application
     from tests.conftest import run_async
 
+    client = Client()
+    client.force_login(outsider)
+    session = client.cookies["sessionid"].value
+
     async def connect():
-        from channels.db import database_sync_to_async
-        from django.test import Client
-
-        def cookie():
-            c = Client()
-            c.force_login(outsider)
-            return c.cookies["sessionid"].value
-
-        session = await database_sync_to_async(cookie)()
         communicator = WebsocketCommunicator(
             application, f"/ws/studio/{studio.id}/",
-            headers=[(b"cookie", f"sessionid={session}".encode()), (b"origin", b"http://localhost")],
+            headers=[(b"cookie", f"sessionid={session}".encode()),
+                     (b"origin", b"http://localhost")],
         )
         connected, code = await communicator.connect()
         await communicator.disconnect()
+        # The consumer's queries ran on a worker thread; its connection must not outlive us.
+        await database_sync_to_async(connections.close_all)()
         return connected, code
 
     connected, code = run_async(connect)
