@@ -71,10 +71,25 @@
     const scheme = location.protocol === "https:" ? "wss://" : "ws://";
     const socket = new WebSocket(scheme + location.host + "/ws/jobs/" + card.dataset.jobId + "/");
     let done = false;
+    let watchdog = null;
+    // If events stop (a message dropped under load), ask the server for the state.
+    function rearm() {
+      clearTimeout(watchdog);
+      watchdog = setTimeout(function () {
+        fetch("/generation/jobs/" + card.dataset.jobId + "/?format=json", {credentials: "same-origin"})
+          .then(function (r) { return r.ok ? r.json() : null; })
+          .then(function (ev) {
+            if (ev && apply(card, ev)) { done = true; socket.close(); } else if (!done) rearm();
+          }).catch(rearm);
+      }, 8000);
+    }
+    rearm();
     socket.onmessage = function (msg) {
-      if (apply(card, JSON.parse(msg.data))) { done = true; socket.close(); }
+      if (apply(card, JSON.parse(msg.data))) { done = true; clearTimeout(watchdog); socket.close(); }
+      else rearm();
     };
     socket.onclose = function () {
+      clearTimeout(watchdog);
       if (!done && card.isConnected) setTimeout(function () { attach(card); }, 1000);
     };
   }

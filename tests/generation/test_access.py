@@ -85,3 +85,22 @@ def make_staff(db):
     from tests.conftest import make_user
 
     return make_user("staffer", is_staff=True)
+
+
+def test_the_episode_panel_offers_a_keyframe_form_for_that_episode(rf, owner, studio):
+    from django.template.loader import render_to_string
+
+    from creators.models import Category, Episode, Series
+
+    series = Series.objects.create(studio=studio, slug="moon", title="月", category=Category.PREMIUM_2D)
+    episode = Episode.objects.create(series=series, number=1, title="第一集", ref="MOON-1")
+    credits.grant(studio, 100)
+    job = services.submit_job(studio, owner, "tiny-keyframe", {"prompt": "第一集的开场"},
+                              episode=episode, dispatch=False)
+    request = rf.get("/studio/")
+    request.user = owner
+    html = render_to_string("generation/_episode_panel.html",
+                            {"episode": episode, "studio": studio}, request=request)
+    assert f'name="episode" value="{episode.pk}"' in html
+    assert reverse("generation:submit_keyframe", args=["dawn"]) in html
+    assert str(job.pk) in html and "第一集的开场" in html

@@ -17,8 +17,8 @@ from tests.generation.conftest import purge_gpu_queue, wait_for
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
-ENV = {"MANJU_GENERATION_STEP_DELAY_MS": "100", "MANJU_JOB_STALE_AFTER_S": "2",
-       "CELERY_VISIBILITY_TIMEOUT": "3"}
+ENV = {"MANJU_GENERATION_STEP_DELAY_MS": "50", "MANJU_JOB_STALE_AFTER_S": "2",
+       "CELERY_VISIBILITY_TIMEOUT": "2"}
 
 
 def test_a_job_survives_its_worker_being_killed_and_is_charged_once(
@@ -38,7 +38,7 @@ def test_a_job_survives_its_worker_being_killed_and_is_charged_once(
         assert Job.objects.get(pk=job.pk).state == "running"
         # Redis hands an unacknowledged message out again once it is older than the
         # visibility timeout; a starting worker sweeps for such messages at once.
-        time.sleep(3)
+        time.sleep(2.2)
         second = WorkerProcess("gpu", "heir", tmp_path / "heir.log", **ENV)
         done = wait_for(lambda: Job.objects.filter(pk=job.pk, state="succeeded").first(),
                         timeout=60, what="the job to complete on the second worker")

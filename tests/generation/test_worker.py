@@ -1,13 +1,16 @@
 """The real stack: a Celery gpu worker process runs tiny-keyframe and tiny-motion jobs,
-a WebSocket client on the real ASGI server sees every step in order, then the outputs."""
+a WebSocket client on the real ASGI server sees every step in order, then the outputs;
+fairness between studios (A queues 20, B queues 1 after them: B runs before A's third)."""
 
 import numpy as np
 import pytest
 from django.conf import settings
 from PIL import Image
 
+from creators.services import create_studio
 from generation import credits, labels, pipelines, services
 from generation.models import CreditEntry, Job
+from tests.conftest import make_user
 from tests.generation.conftest import collect_job_events, wait_for
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
@@ -161,3 +164,21 @@ def test_another_studios_member_cannot_subscribe_to_a_job(module_server, funded,
         run_async(connect, "")
     # The owner, on the same URL, gets the job's state.
     assert str(job.pk) in run_async(connect, session_cookie(owner))
+
+
+def test_fairness_one_job_of_studio_b_runs_before_the_third_of_studio_a(gpu_worker, studio, owner):
+    b_owner = make_user("b-owner")
+    b_studio = create_studio(b_owner, "B", slug="b")
+    credits.grant(studio, 1000)
+    credits.grant(b_studio, 1000)
+    params = {"prompt": "p", "steps": 1}
+    a_jobs = [services.submit_job(studio, owner, "tiny-keyframe", params, dispatch=False)
+              for _ in range(20)]
+    b_job = services.submit_job(b_studio, b_owner, "tiny-keyframe", params, dispatch=False)
+    services.dispatch_tokens(21)
+    wait_for(lambda: not Job.objects.exclude(state="succeeded").exists(), timeout=90,
+             what="all jobs to finish")
+    started = {j.pk: j.started_at for j in Job.objects.all()}
+    assert started[b_job.pk] < started[a_jobs[2].pk]
+    a_order = sorted(a_jobs, key=lambda j: started[j.pk])
+    assert [j.pk for j in a_order] == [j.pk for j in a_jobs]  # A's own jobs stay FIFO
