@@ -24,3 +24,14 @@ def test_it_loads_the_demo_accounts_once(capsys):
     assert User.objects.get(username="zhwx").is_rights_holder
     assert Studio.objects.get(slug="moonlight").memberships.get().user.username == "lin"
     assert User.objects.get(username="lin").check_password("manju-demo-2026")
+
+
+def test_it_gives_the_demo_studio_a_series_with_draft_episodes_once():
+    from creators.models import Episode, Series
+
+    call_command("load_demo")
+    call_command("load_demo")
+    series = Series.objects.get(studio__slug="moonlight", title="月下剑")
+    assert list(series.episodes.values_list("number", "status")) == [(1, "draft"),
+                                                                      (2, "draft")]
+    assert all(ref.startswith("EP-") for ref in Episode.objects.values_list("ref", flat=True))

@@ -158,3 +158,51 @@ def test_it_removes_abandoned_uploads_only(uploading, episode):
 def test_it_refuses_uploads_to_an_episode_in_review(uploading, episode):
     Episode.objects.filter(pk=episode.pk).update(status=Episode.Status.SUBMITTED)
     assert uploading.create(episode, "video", 10).status_code == 409
+
+
+class SlowStream:
+    """A request body that arrives slowly, so two writers surely overlap."""
+
+    def __init__(self, data: bytes):
+        self.data = data
+
+    def read(self, n: int) -> bytes:
+        import time
+
+        time.sleep(0.05)
+        block, self.data = self.data[:n], self.data[n:]
+        return block
+
+
+def test_two_writers_at_the_same_offset_never_both_land(transactional_db, owner, studio,
+                                                       media_root):
+    import threading
+
+    from django.db import connection
+
+    series = services.create_series(studio, title="Race", synopsis="", category="standard",
+                                    exclusive=False)
+    episode = services.create_episode(series, 1, "Race")
+    upload = services.start_upload(owner, episode, "video", "race.mp4", 4)
+    results: dict[str, object] = {}
+    start = threading.Barrier(2)
+
+    def write(name: str, data: bytes) -> None:
+        start.wait()
+        try:
+            results[name] = services.receive_chunk(upload, 0, SlowStream(data), len(data))
+        except services.UploadError as error:
+            results[name] = error.status
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=write, args=(n, n.encode() * 4)) for n in "ab"]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert sorted(results.values(), key=str) == [4, 409]
+    winner = next(name for name, value in results.items() if value == 4)
+    assert services.part_path(upload).read_bytes() == winner.encode() * 4
+    assert Upload.objects.get(pk=upload.pk).offset == 4
