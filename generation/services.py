@@ -21,6 +21,10 @@ class JobError(Exception):
     pass
 
 
+class StillRunning(Exception):
+    """A redelivered token whose job's worker still beats: look again later."""
+
+
 def _dispatch(count: int = 1) -> None:
     """Hands the gpu queue one anonymous token per job: whichever worker takes a token
     runs the queued job that is fairest at that moment (see queries.fair_order)."""
@@ -139,7 +143,8 @@ def claim_for_delivery(task_id: str, worker: str) -> Job | None:
 
     A delivery seen before (same task id) was redelivered: its worker died (SIGKILL) or the
     broker's visibility timeout ran out. The job is taken over only when its heartbeat is
-    stale, i.e. its worker is gone; otherwise that worker is alive and keeps it."""
+    stale, i.e. its worker is gone; while that worker still beats, StillRunning is raised
+    and the caller looks again later."""
     now = timezone.now()
     seen = Job.objects.filter(claim_task_id=task_id).first()
     if seen is not None:
@@ -149,7 +154,11 @@ def claim_for_delivery(task_id: str, worker: str) -> Job | None:
         taken = Job.objects.filter(
             pk=seen.pk, state=Job.State.RUNNING, attempt=seen.attempt, heartbeat_at__lt=stale
         ).update(worker=worker, attempt=F("attempt") + 1, heartbeat_at=now, step=0)
-        return Job.objects.get(pk=seen.pk) if taken else None
+        if taken:
+            return Job.objects.get(pk=seen.pk)
+        if Job.objects.filter(pk=seen.pk, state=Job.State.RUNNING).exists():
+            raise StillRunning
+        return None
     for _ in range(20):
         job_id = queries.next_job_id()
         if job_id is None:
@@ -161,6 +170,22 @@ def claim_for_delivery(task_id: str, worker: str) -> Job | None:
         if claimed:
             return Job.objects.get(pk=job_id)
     return None
+
+
+def requeue_abandoned() -> int:
+    """Running jobs whose worker is gone (stale heartbeat) go back to the queue, each with a
+    fresh token, so a SIGKILLed worker's job does not wait for the broker's visibility
+    timeout. A later redelivery of the old token finds its job no longer its own."""
+    stale = timezone.now() - timedelta(seconds=conf.STALE_AFTER_S)
+    count = 0
+    for job_id in Job.objects.filter(state=Job.State.RUNNING, heartbeat_at__lt=stale
+                                     ).values_list("pk", flat=True):
+        count += Job.objects.filter(
+            pk=job_id, state=Job.State.RUNNING, heartbeat_at__lt=stale
+        ).update(state=Job.State.QUEUED, claim_task_id="", worker="", step=0)
+    if count:
+        _dispatch(count)
+    return count
 
 
 def finish_job(job: Job, state: str, outputs=None, error: str = "", provenance=None,

@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 from celery import shared_task
+from celery.signals import worker_ready
 from django.conf import settings
 from django.core.cache import cache
 from django.utils import timezone
@@ -29,12 +30,27 @@ log = logging.getLogger(__name__)
 @shared_task(name="generation.run_next", bind=True, queue="gpu", acks_late=True)
 def run_next(self) -> str | None:
     worker = f"{self.request.hostname or 'worker'}:{os.getpid()}"
-    job = services.claim_for_delivery(self.request.id, worker)
+    try:
+        job = services.claim_for_delivery(self.request.id, worker)
+    except services.StillRunning:
+        # A duplicate delivery while the owner is alive (or not yet seen as gone).
+        raise self.retry(countdown=conf.STALE_AFTER_S, max_retries=None)
     if job is None:
         return None
     services.announce_queue()
     execute(job)
     return str(job.pk)
+
+
+@worker_ready.connect
+def requeue_abandoned_jobs(sender=None, **kwargs) -> None:
+    """A gpu worker starting (e.g. after its predecessor was killed) puts jobs whose worker
+    is gone back in the queue."""
+    queues = {q.name for q in getattr(getattr(sender, "task_consumer", None), "queues", [])}
+    if "gpu" in queues:
+        count = services.requeue_abandoned()
+        if count:
+            log.warning("requeued %d abandoned job(s)", count)
 
 
 class LostClaim(Exception):

@@ -104,3 +104,14 @@ def test_the_episode_panel_offers_a_keyframe_form_for_that_episode(rf, owner, st
     assert f'name="episode" value="{episode.pk}"' in html
     assert reverse("generation:submit_keyframe", args=["dawn"]) in html
     assert str(job.pk) in html and "第一集的开场" in html
+
+
+def test_demo_studios_start_with_credits_once(db):
+    from creators.services import create_studio
+    from generation import conf, demo
+    from tests.conftest import make_user
+
+    moonlight = create_studio(make_user("lin"), "月光", slug="moonlight")
+    demo.load()
+    demo.load()
+    assert credits.balance(moonlight) == conf.DEMO_CREDITS

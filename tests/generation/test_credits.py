@@ -83,3 +83,46 @@ def test_queue_order_is_round_robin_between_studios(studio, owner):
     assert order[:3] == [str(a_jobs[0].pk), str(b_job.pk), str(a_jobs[1].pk)]
     positions = queries.queue_positions()
     assert positions[str(b_job.pk)] == 2 and positions[str(a_jobs[19].pk)] == 21
+
+
+def test_a_running_job_whose_worker_is_gone_goes_back_to_the_queue(studio, owner):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    credits.grant(studio, 100)
+    alive, gone = submit(studio, owner), submit(studio, owner)
+    Job.objects.filter(pk=alive.pk).update(state="running", heartbeat_at=timezone.now())
+    Job.objects.filter(pk=gone.pk).update(state="running", claim_task_id="t1",
+                                          heartbeat_at=timezone.now() - timedelta(hours=1))
+    assert services.requeue_abandoned() == 1
+    assert Job.objects.get(pk=gone.pk).state == "queued"
+    assert Job.objects.get(pk=alive.pk).state == "running"
+    # Whichever delivery comes first (the old token redelivered, or the new one) runs it;
+    # the other finds nothing to do.
+    claimed = services.claim_for_delivery("t1", "w")
+    assert claimed.pk == gone.pk and claimed.state == "running"
+    assert services.claim_for_delivery("t2", "w") is None
+    assert not CreditEntry.objects.filter(job=gone, kind__in=["charge", "refund"]).exists()
+
+
+def test_a_redelivered_token_takes_its_job_over_only_once_the_worker_is_gone(studio, owner):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    credits.grant(studio, 100)
+    job = submit(studio, owner)
+    claimed = services.claim_for_delivery("t1", "first")
+    assert claimed.pk == job.pk and claimed.attempt == 1
+    with pytest.raises(services.StillRunning):  # the first worker still beats
+        services.claim_for_delivery("t1", "second")
+    Job.objects.filter(pk=job.pk).update(heartbeat_at=timezone.now() - timedelta(hours=1))
+    taken = services.claim_for_delivery("t1", "second")
+    assert taken.worker == "second" and taken.attempt == 2
+    # The first worker's late finish no longer counts; the second's does, charged once.
+    assert not services.finish_job(claimed, "succeeded", outputs=[])
+    assert services.finish_job(taken, "succeeded", outputs=[])
+    assert not services.finish_job(taken, "succeeded", outputs=[])
+    assert CreditEntry.objects.filter(job=job, kind="charge").count() == 1
+    assert services.claim_for_delivery("t1", "third") is None
