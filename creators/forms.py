@@ -1,5 +1,8 @@
 """Forms for accounts, studios, series and episodes."""
 
+import tempfile
+from pathlib import Path
+
 from django import forms
 from django.contrib.auth.forms import UserCreationForm
 from django.core.files.uploadedfile import UploadedFile
@@ -29,29 +32,31 @@ class SignUpForm(UserCreationForm):
         return email
 
 
+def checked_image(upload):
+    """A newly uploaded image, checked by its content with Pillow (pixel limit included)."""
+    if not isinstance(upload, UploadedFile):
+        return upload
+    if upload.size > conf.COVER_MAX_BYTES:
+        raise forms.ValidationError(_("The image is too large."))
+    with tempfile.NamedTemporaryFile() as tmp:
+        for chunk in upload.chunks():
+            tmp.write(chunk)
+        tmp.flush()
+        try:
+            media.check_image(Path(tmp.name))
+        except media.MediaRefused as refused:
+            raise forms.ValidationError(str(refused))
+    upload.seek(0)
+    return upload
+
+
 class StudioProfileForm(forms.ModelForm):
     class Meta:
         model = Studio
         fields = ("name", "bio", "avatar")
 
     def clean_avatar(self):
-        avatar = self.cleaned_data.get("avatar")
-        if isinstance(avatar, UploadedFile):
-            if avatar.size > conf.COVER_MAX_BYTES:
-                raise forms.ValidationError(_("The image is too large."))
-            import tempfile
-            from pathlib import Path
-
-            with tempfile.NamedTemporaryFile() as tmp:
-                for chunk in avatar.chunks():
-                    tmp.write(chunk)
-                tmp.flush()
-                try:
-                    media.check_image(Path(tmp.name))
-                except media.MediaRefused as refused:
-                    raise forms.ValidationError(str(refused))
-            avatar.seek(0)
-        return avatar
+        return checked_image(self.cleaned_data.get("avatar"))
 
 
 class PayoutForm(forms.Form):
@@ -70,7 +75,7 @@ class InviteForm(forms.Form):
 class SeriesForm(forms.ModelForm):
     class Meta:
         model = Series
-        fields = ("title", "synopsis", "category", "exclusive", "license")
+        fields = ("title", "synopsis", "cover", "category", "exclusive", "license")
 
     def __init__(self, *args, studio: Studio, **kwargs):
         super().__init__(*args, **kwargs)
@@ -82,6 +87,9 @@ class SeriesForm(forms.ModelForm):
         )
         self.fields["license"].empty_label = _("Original (no license)")
         self.fields["license"].label = _("Based on")
+
+    def clean_cover(self):
+        return checked_image(self.cleaned_data.get("cover"))
 
     def clean_license(self):
         from django.core.exceptions import ValidationError

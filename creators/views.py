@@ -182,7 +182,7 @@ def series_list(request: HttpRequest, slug: str) -> HttpResponse:
 def series_create(request: HttpRequest, slug: str) -> HttpResponse:
     membership = membership_or_404(request.user, slug)
     studio = membership.studio
-    form = SeriesForm(request.POST or None, studio=studio)
+    form = SeriesForm(request.POST or None, request.FILES or None, studio=studio)
     if request.method == "POST" and form.is_valid():
         try:
             series = services.create_series(studio, **form.cleaned_data)
@@ -210,7 +210,8 @@ def series_detail(request: HttpRequest, slug: str, series_slug: str) -> HttpResp
 def series_edit(request: HttpRequest, slug: str, series_slug: str) -> HttpResponse:
     membership = membership_or_404(request.user, slug)
     series = series_or_404(membership.studio, series_slug)
-    form = SeriesForm(request.POST or None, instance=series, studio=membership.studio)
+    form = SeriesForm(request.POST or None, request.FILES or None, instance=series,
+                      studio=membership.studio)
     if request.method == "POST" and form.is_valid():
         services.update_series(series, **form.cleaned_data)
         messages.success(request, _("Series saved."))

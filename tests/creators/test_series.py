@@ -101,3 +101,19 @@ def test_a_series_with_episodes_is_not_deleted(client, owner, episode):
     client.force_login(owner)
     client.post(reverse("creators:series_delete", args=["dawn", episode.series.slug]))
     assert Series.objects.filter(pk=episode.series_id).exists()
+
+
+def test_a_series_cover_is_checked_by_content(client, owner, studio, media_root):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tests.creators.conftest import make_png, make_png_bomb
+
+    client.force_login(owner)
+    url = reverse("creators:series_create", args=["dawn"])
+    bomb = SimpleUploadedFile("c.png", make_png_bomb(), content_type="image/png")
+    client.post(url, {"title": "Bomb", "category": "standard", "cover": bomb})
+    assert not Series.objects.exists()
+
+    cover = SimpleUploadedFile("c.png", make_png(), content_type="image/png")
+    client.post(url, {"title": "Covered", "category": "standard", "cover": cover})
+    assert Series.objects.get().cover.read() == make_png()

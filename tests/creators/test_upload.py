@@ -124,7 +124,7 @@ def test_it_refuses_a_video_too_short_with_a_chinese_reason(uploading, episode):
 def test_it_refuses_an_image_bomb(uploading, episode):
     response = uploading.send(episode, "cover", make_png_bomb(), chunk=100_000,
                               filename="cover.png")
-    _assert_nothing_half_stored(episode, response, "12000×12000")
+    _assert_nothing_half_stored(episode, response, "8000×8000")
 
 
 def test_it_refuses_a_video_as_cover(uploading, episode):
