@@ -206,3 +206,11 @@ def test_two_writers_at_the_same_offset_never_both_land(transactional_db, owner,
     winner = next(name for name, value in results.items() if value == 4)
     assert services.part_path(upload).read_bytes() == winner.encode() * 4
     assert Upload.objects.get(pk=upload.pk).offset == 4
+
+
+def test_the_beat_schedule_names_a_registered_cleanup_task_on_the_cpu_queue():
+    import creators.tasks  # noqa: F401  (what autodiscovery imports in a worker)
+    from config.celery import app
+    entry = app.conf.beat_schedule["cleanup-abandoned-uploads"]
+    task = app.tasks[entry["task"]]
+    assert task.name == "creators.cleanup_abandoned_uploads" and task.queue == "cpu"
