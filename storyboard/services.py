@@ -1,0 +1,401 @@
+"""Use cases of the storyboard studio, one transactional function each: characters, shots,
+keyframes (single, nine-grid, one-sentence edit), animation and assembly."""
+
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F, Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from creators.models import Episode, Series, Studio, User
+from generation import services as generation
+from generation.models import Job
+from storyboard.models import Assembly, Camera, Character, ReferenceImage, Shot, Storyboard
+
+KEYFRAME_MODEL = "tiny-keyframe"
+MOTION_MODEL = "tiny-motion"
+GRID_SIZE = 9
+# Camera variants a nine-grid cycles through (different seeds as well).
+GRID_CAMERAS = [Camera.CLOSE_UP, Camera.MEDIUM, Camera.WIDE, Camera.OVER_SHOULDER,
+                Camera.LOW_ANGLE, Camera.TOP_DOWN, Camera.MEDIUM, Camera.CLOSE_UP, Camera.WIDE]
+CAMERA_WORDS = {
+    Camera.CLOSE_UP: "close-up", Camera.MEDIUM: "medium shot", Camera.WIDE: "wide shot",
+    Camera.OVER_SHOULDER: "over-the-shoulder shot", Camera.LOW_ANGLE: "low angle",
+    Camera.TOP_DOWN: "top-down view",
+}
+
+
+class StoryboardError(Exception):
+    """A step the creator asked for cannot be done; the message says why."""
+
+
+# --- Characters -------------------------------------------------------------------------
+
+
+def create_character(series: Series, name: str, description: str = "",
+                     references=()) -> Character:
+    with transaction.atomic():
+        character = Character.objects.create(series=series, name=name.strip(),
+                                             description=description.strip())
+        for upload in references:
+            ReferenceImage.objects.create(character=character, image=upload)
+    return character
+
+
+def add_reference(character: Character, upload) -> ReferenceImage:
+    from creators.media import MediaRefused, check_image
+
+    reference = ReferenceImage.objects.create(character=character, image=upload)
+    try:
+        check_image(reference.image.path)
+    except MediaRefused as refused:
+        reference.image.delete(save=False)
+        reference.delete()
+        raise StoryboardError(str(refused)) from None
+    return reference
+
+
+# --- Storyboard and shots ---------------------------------------------------------------
+
+
+def storyboard_for(episode: Episode) -> Storyboard:
+    board, _ = Storyboard.objects.get_or_create(episode=episode)
+    return board
+
+
+def _studio_of(board: Storyboard) -> Studio:
+    return board.episode.series.studio
+
+
+def _check_characters(board: Storyboard, characters) -> list[Character]:
+    """Only the episode's own series' characters may appear in its shots."""
+    characters = list(characters)
+    series_id = board.episode.series_id
+    for character in characters:
+        if character.series_id != series_id:
+            raise StoryboardError(_("A shot can only use characters of its own series."))
+    return characters
+
+
+def add_shot(board: Storyboard, prompt: str = "", camera: str = Camera.MEDIUM,
+             dialogue: str = "", duration=Decimal("3"), characters=()) -> Shot:
+    characters = _check_characters(board, characters)
+    with transaction.atomic():
+        Storyboard.objects.select_for_update().get(pk=board.pk)
+        last = board.shots.aggregate(m=Max("order"))["m"] or 0
+        shot = Shot.objects.create(storyboard=board, order=last + 1, prompt=prompt,
+                                   camera=camera, dialogue=dialogue, duration=duration)
+        shot.characters.set(characters)
+    return shot
+
+
+def update_shot(shot: Shot, prompt: str, camera: str, dialogue: str, duration,
+                characters=(), use_last_frame: bool = False) -> Shot:
+    characters = _check_characters(shot.storyboard, characters)
+    with transaction.atomic():
+        shot.prompt, shot.camera, shot.dialogue = prompt, camera, dialogue
+        shot.duration, shot.use_last_frame = duration, use_last_frame
+        shot.save(update_fields=["prompt", "camera", "dialogue", "duration", "use_last_frame"])
+        shot.characters.set(characters)
+    return shot
+
+
+def _renumber(board: Storyboard, ordered_ids: list[int]) -> None:
+    # The unique (storyboard, order) constraint is deferred: swaps inside one transaction.
+    for n, shot_id in enumerate(ordered_ids, start=1):
+        Shot.objects.filter(pk=shot_id, storyboard=board).update(order=n)
+
+
+def reorder_shots(board: Storyboard, ordered_ids: list[int]) -> None:
+    with transaction.atomic():
+        Storyboard.objects.select_for_update().get(pk=board.pk)
+        current = set(board.shots.values_list("id", flat=True))
+        if set(ordered_ids) != current or len(ordered_ids) != len(current):
+            raise StoryboardError(_("The new order must name every shot once."))
+        _renumber(board, ordered_ids)
+
+
+def move_shot(shot: Shot, delta: int) -> None:
+    with transaction.atomic():
+        board = Storyboard.objects.select_for_update().get(pk=shot.storyboard_id)
+        ids = list(board.shots.values_list("id", flat=True))
+        index = ids.index(shot.pk)
+        target = max(0, min(len(ids) - 1, index + delta))
+        ids.insert(target, ids.pop(index))
+        _renumber(board, ids)
+
+
+def duplicate_shot(shot: Shot) -> Shot:
+    with transaction.atomic():
+        board = Storyboard.objects.select_for_update().get(pk=shot.storyboard_id)
+        board.shots.filter(order__gt=shot.order).update(order=F("order") + 1)
+        copy = Shot.objects.create(
+            storyboard=board, order=shot.order + 1, prompt=shot.prompt, camera=shot.camera,
+            dialogue=shot.dialogue, duration=shot.duration, keyframe_job=shot.keyframe_job,
+            use_last_frame=shot.use_last_frame,
+        )
+        copy.characters.set(shot.characters.all())
+    return copy
+
+
+def delete_shot(shot: Shot) -> None:
+    with transaction.atomic():
+        board = Storyboard.objects.select_for_update().get(pk=shot.storyboard_id)
+        shot.delete()
+        _renumber(board, list(board.shots.values_list("id", flat=True)))
+
+
+# --- Keyframes --------------------------------------------------------------------------
+
+
+def keyframe_prompt(shot: Shot, camera: str | None = None) -> str:
+    """The shot's prompt with its camera and its characters' descriptions."""
+    parts = [shot.prompt.strip(), CAMERA_WORDS.get(camera or shot.camera, "")]
+    for character in shot.characters.all():
+        parts.append(f"{character.name}: {character.description}".strip(": "))
+    return ", ".join(p for p in parts if p)
+
+
+def _submit(shot: Shot, user: User | None, model_key: str, params: dict) -> Job:
+    board = shot.storyboard
+    try:
+        return generation.submit_job(_studio_of(board), user, model_key, params,
+                                     episode=board.episode)
+    except generation.InsufficientCredits:
+        raise StoryboardError(_("Not enough credits for this job.")) from None
+    except generation.JobError as error:
+        raise StoryboardError(str(error)) from None
+
+
+def generate_keyframe(shot: Shot, user: User | None, seed: int | None = None,
+                      **params) -> Job:
+    """One keyframe; `params` may set the model's parameters (steps, size, guidance)."""
+    job = _submit(shot, user, KEYFRAME_MODEL,
+                  {**params, "prompt": keyframe_prompt(shot), "seed": seed})
+    Shot.objects.filter(pk=shot.pk).update(grid_jobs=[str(job.pk)])
+    shot.grid_jobs = [str(job.pk)]
+    return job
+
+
+def generate_grid(shot: Shot, user: User | None, seed: int | None = None,
+                  **params) -> list[Job]:
+    """Nine candidates: consecutive seeds, cycling through camera variants. Each candidate
+    is its own job with its own provenance, so each one reproduces on its own. (One
+    batched pipeline call needs num_images_per_prompt support in generation; see the
+    storyboard report.)"""
+    import secrets
+
+    base = int(seed) if seed is not None else secrets.randbelow(2**31 - GRID_SIZE)
+    jobs = [
+        _submit(shot, user, KEYFRAME_MODEL,
+                {**params, "prompt": keyframe_prompt(shot, GRID_CAMERAS[n]), "seed": base + n})
+        for n in range(GRID_SIZE)
+    ]
+    ids = [str(job.pk) for job in jobs]
+    Shot.objects.filter(pk=shot.pk).update(grid_jobs=ids)
+    shot.grid_jobs = ids
+    return jobs
+
+
+def _own_keyframe(shot: Shot, job_id) -> Job:
+    job = Job.objects.filter(
+        pk=job_id, studio=_studio_of(shot.storyboard), kind=Job.Kind.KEYFRAME,
+        state=Job.State.SUCCEEDED,
+    ).first()
+    if job is None or not job.outputs:
+        raise StoryboardError(_("Choose a finished keyframe of this studio."))
+    return job
+
+
+def pick_keyframe(shot: Shot, job_id) -> Shot:
+    job = _own_keyframe(shot, job_id)
+    Shot.objects.filter(pk=shot.pk).update(keyframe_job=job, clip_job=None)
+    shot.refresh_from_db()
+    return shot
+
+
+def edit_keyframe(shot: Shot, user: User | None, instruction: str) -> Job:
+    """一句话改图: the chosen keyframe rendered again with the instruction. Until
+    generation offers image-to-image, the edit keeps the keyframe's seed and parameters and
+    adds the instruction to its prompt, so only what the sentence asks changes."""
+    if shot.keyframe_job_id is None:
+        raise StoryboardError(_("Pick a keyframe before editing it."))
+    if not instruction.strip():
+        raise StoryboardError(_("Say in one sentence what should change."))
+    source = _own_keyframe(shot, shot.keyframe_job_id)
+    params = {k: v for k, v in source.params.items()
+              if k in ("width", "height", "steps", "guidance", "seed", "negative_prompt")}
+    params["prompt"] = f"{source.params.get('prompt', '')}, {instruction.strip()}"
+    params["edit_of"] = str(source.pk)
+    params["instruction"] = instruction.strip()
+    job = _submit(shot, user, KEYFRAME_MODEL, params)
+    Shot.objects.filter(pk=shot.pk).update(grid_jobs=[str(job.pk)])
+    return job
+
+
+def next_shot(shot: Shot) -> Shot | None:
+    return shot.storyboard.shots.filter(order__gt=shot.order).order_by("order").first()
+
+
+def animate_shot(shot: Shot, user: User | None, use_last_frame: bool | None = None,
+                 **params) -> Job:
+    """Image-to-video from the chosen keyframe; with use_last_frame, ends on the next
+    shot's chosen keyframe (continuity)."""
+    if use_last_frame is None:
+        use_last_frame = shot.use_last_frame
+    if shot.keyframe_job_id is None:
+        raise StoryboardError(_("Pick a keyframe before animating the shot."))
+    first = _own_keyframe(shot, shot.keyframe_job_id)
+    params = {**params, "prompt": keyframe_prompt(shot), "first_job": str(first.pk)}
+    if use_last_frame:
+        following = next_shot(shot)
+        if following is None or following.keyframe_job_id is None:
+            raise StoryboardError(_("The next shot needs a keyframe to end on."))
+        params["last_job"] = str(_own_keyframe(shot, following.keyframe_job_id).pk)
+    job = _submit(shot, user, MOTION_MODEL, params)
+    Shot.objects.filter(pk=shot.pk).update(clip_job=job, use_last_frame=use_last_frame)
+    shot.refresh_from_db()
+    return job
+
+
+# --- Assembly ---------------------------------------------------------------------------
+
+
+def _job_entry(job: Job | None) -> dict | None:
+    if job is None or job.state != Job.State.SUCCEEDED or not job.outputs:
+        return None
+    prov = job.provenance or {}
+    return {"job": str(job.pk), "path": job.outputs[0]["path"], "model_key": job.model_key,
+            "weights_sha256": prov.get("weights_sha256", ""),
+            "seed": job.params.get("seed"), "provenance": prov}
+
+
+def snapshot(board: Storyboard) -> dict:
+    """Everything the assembly needs, frozen: later edits of the storyboard cannot reach
+    an assembly already asked for."""
+    shots = []
+    for shot in board.shots.select_related("keyframe_job", "clip_job").order_by("order"):
+        keyframe = _job_entry(shot.keyframe_job)
+        if keyframe is None:
+            raise StoryboardError(
+                _("Shot %(n)s has no keyframe yet.") % {"n": shot.order}
+            )
+        clip = _job_entry(shot.clip_job)
+        shots.append({"shot": shot.pk, "order": shot.order, "duration": str(shot.duration),
+                      "lines": shot.lines(), "camera": shot.camera, "prompt": shot.prompt,
+                      "keyframe": keyframe, "clip": clip})
+    if not shots:
+        raise StoryboardError(_("The storyboard has no shots."))
+    return {"episode": board.episode.ref, "width": board.width, "height": board.height,
+            "fps": board.fps, "audio": board.audio.name if board.audio else "",
+            "shots": shots}
+
+
+def start_assembly(board: Storyboard, user: User | None, dispatch: bool = True) -> Assembly:
+    if board.episode.status not in (Episode.Status.DRAFT, Episode.Status.REJECTED,
+                                    Episode.Status.CHANGES_REQUESTED):
+        raise StoryboardError(_("This episode is with review; it can no longer change."))
+    with transaction.atomic():
+        Storyboard.objects.select_for_update().get(pk=board.pk)
+        if board.assemblies.filter(state__in=[Assembly.State.QUEUED,
+                                              Assembly.State.RUNNING]).exists():
+            raise StoryboardError(_("An assembly of this episode is already running."))
+        assembly = Assembly.objects.create(storyboard=board, created_by=user,
+                                           snapshot=snapshot(board))
+        if dispatch:
+            from storyboard.tasks import assemble
+
+            transaction.on_commit(lambda: assemble.delay(assembly.pk))
+    return assembly
+
+
+def _notify(assembly: Assembly, **payload) -> None:
+    from creators.notify import notify_studio
+
+    studio_id = assembly.storyboard.episode.series.studio_id
+    try:
+        notify_studio(studio_id, {"type": "storyboard.assembly", "assembly": assembly.pk,
+                                  "episode": assembly.storyboard.episode_id, **payload})
+    except Exception:  # a lost Redis must not fail the assembly
+        pass
+
+
+def run_assembly(assembly_id: int) -> Assembly:
+    """The cpu task's work: encode the snapshot, then the file becomes the episode's video
+    and goes through the upload's checks and probe."""
+    from pathlib import Path
+
+    from django.conf import settings
+
+    from creators import media
+    from creators import services as creators
+    from storyboard import assemble
+
+    claimed = Assembly.objects.filter(pk=assembly_id, state=Assembly.State.QUEUED).update(
+        state=Assembly.State.RUNNING
+    )
+    assembly = Assembly.objects.select_related("storyboard__episode__series").get(
+        pk=assembly_id)
+    if not claimed:
+        return assembly
+    episode = assembly.storyboard.episode
+    relative = f"episodes/videos/{episode.ref}-assembly-{assembly.pk}.mp4"
+    path = Path(settings.MEDIA_ROOT) / relative
+
+    def progress(pct: int) -> None:
+        Assembly.objects.filter(pk=assembly.pk).update(progress=pct)
+        _notify(assembly, state="running", progress=pct)
+
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        assemble.encode_episode(assembly.snapshot, path, produce_id=f"assembly-{assembly.pk}",
+                                on_progress=progress)
+        media.check_video(path)
+    except Exception as error:  # noqa: BLE001 — any failure fails this assembly
+        path.unlink(missing_ok=True)
+        message = str(error) if isinstance(error, (media.MediaRefused, StoryboardError)) \
+            else f"{type(error).__name__}: {error}"
+        Assembly.objects.filter(pk=assembly.pk).update(
+            state=Assembly.State.FAILED, error=message[:2000], finished_at=timezone.now())
+        _notify(assembly, state="failed", error=message)
+        assembly.refresh_from_db()
+        return assembly
+    cover = assembly.snapshot["shots"][0]["keyframe"]["path"]
+    with transaction.atomic():
+        locked = Episode.objects.select_for_update().get(pk=episode.pk)
+        locked.video.name = relative
+        locked.source = Episode.Source.GENERATED
+        if not locked.cover:
+            locked.cover.name = cover
+        locked.probe_state, locked.probe_progress, locked.probe_error = (
+            Episode.Probe.PENDING, 0, "")
+        locked.save(update_fields=["video", "source", "cover", "probe_state",
+                                   "probe_progress", "probe_error", "updated_at"])
+        Assembly.objects.filter(pk=assembly.pk).update(
+            state=Assembly.State.SUCCEEDED, output=relative, progress=100,
+            finished_at=timezone.now())
+    from creators.tasks import _report
+
+    creators.probe_episode_video(episode.pk, report=_report)
+    assembly.refresh_from_db()
+    _notify(assembly, state="succeeded", progress=100,
+            video=settings.MEDIA_URL + relative)
+    return assembly
+
+
+def submit_episode(episode: Episode) -> Episode:
+    """The "submit for review" button: only an assembled, probed episode."""
+    try:
+        from creators.services import submit_for_review
+
+        return submit_for_review(episode)
+    except ValidationError as error:
+        raise StoryboardError(" ".join(error.messages)) from None
+    except Exception as error:
+        from creators.services import TransitionError
+
+        if isinstance(error, TransitionError):
+            raise StoryboardError(_("This episode was already submitted.")) from None
+        raise
