@@ -399,3 +399,25 @@ def submit_episode(episode: Episode) -> Episode:
         if isinstance(error, TransitionError):
             raise StoryboardError(_("This episode was already submitted.")) from None
         raise
+
+
+def set_audio(board: Storyboard, upload) -> Storyboard:
+    """The voice/music track; refused unless PyAV finds an audio stream in it."""
+    import av
+
+    old = board.audio.name if board.audio else ""
+    board.audio.save(upload.name, upload, save=False)
+    try:
+        with av.open(board.audio.path) as container:
+            if not container.streams.audio:
+                raise StoryboardError(_("The file has no audio stream."))
+    except (av.FFmpegError, UnicodeDecodeError, ValueError):
+        board.audio.delete(save=False)
+        raise StoryboardError(_("This file is not audio we can read.")) from None
+    except StoryboardError:
+        board.audio.delete(save=False)
+        raise
+    board.save(update_fields=["audio"])
+    if old and old != board.audio.name:
+        board.audio.storage.delete(old)
+    return board

@@ -1,0 +1,43 @@
+"""Forms of the storyboard pages."""
+
+from decimal import Decimal
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from storyboard.models import Camera, Character
+
+
+class ShotForm(forms.Form):
+    prompt = forms.CharField(label=_("Prompt"), required=False,
+                             widget=forms.Textarea(attrs={"rows": 2}))
+    camera = forms.ChoiceField(label=_("Camera"), choices=Camera.choices, initial=Camera.MEDIUM)
+    dialogue = forms.CharField(label=_("Dialogue / subtitles (one line each)"), required=False,
+                               widget=forms.Textarea(attrs={"rows": 2}))
+    duration = forms.DecimalField(label=_("Duration (s)"), min_value=Decimal("0.5"),
+                                  max_value=Decimal("60"), decimal_places=2,
+                                  initial=Decimal("3"))
+    characters = forms.ModelMultipleChoiceField(label=_("Characters"), required=False,
+                                                queryset=Character.objects.none())
+    use_last_frame = forms.BooleanField(label=_("End on the next shot's keyframe"),
+                                        required=False)
+
+    def __init__(self, *args, series=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Another series' (or studio's) character is simply not a valid choice.
+        self.fields["characters"].queryset = Character.objects.filter(series=series)
+
+
+class CharacterForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=80)
+    description = forms.CharField(label=_("Description"), required=False,
+                                  widget=forms.Textarea(attrs={"rows": 2}))
+    reference = forms.ImageField(label=_("Reference image"), required=False)
+
+
+class EditForm(forms.Form):
+    instruction = forms.CharField(label=_("Change in one sentence"), max_length=200)
+
+
+class AudioForm(forms.Form):
+    audio = forms.FileField(label=_("Voice or music track"))

@@ -1,0 +1,74 @@
+"""Reads for the storyboard pages: every lookup is scoped to the user's studio (404
+otherwise, never a hint)."""
+
+from django.conf import settings
+from django.shortcuts import get_object_or_404
+
+from creators.models import Episode, Series, User
+from creators.queries import episode_or_404, membership_or_404, series_or_404
+from generation.models import Job
+from storyboard.models import Assembly, Character, Shot, Storyboard
+
+
+def board_or_404(user: User, slug: str, ref: str):
+    """(membership, storyboard) of the studio's episode; creates the empty storyboard."""
+    from storyboard.services import storyboard_for
+
+    membership = membership_or_404(user, slug)
+    episode = episode_or_404(membership.studio, ref)
+    return membership, storyboard_for(episode)
+
+
+def shot_or_404(board: Storyboard, shot_id: int) -> Shot:
+    return get_object_or_404(Shot, storyboard=board, pk=shot_id)
+
+
+def character_series_or_404(user: User, slug: str, series_slug: str):
+    membership = membership_or_404(user, slug)
+    return membership, series_or_404(membership.studio, series_slug)
+
+
+def characters_of(series: Series):
+    return Character.objects.filter(series=series).prefetch_related("references")
+
+
+def boards_of(studios) -> list[Episode]:
+    return list(Episode.objects.filter(series__studio__in=studios)
+                .select_related("series__studio").order_by("series__title", "number")[:200])
+
+
+def _url(job: Job) -> str:
+    return settings.MEDIA_URL + job.outputs[0]["path"] if job.outputs else ""
+
+
+def job_view(job: Job | None) -> dict | None:
+    if job is None:
+        return None
+    return {"id": str(job.pk), "state": job.state, "step": job.step, "total": job.total_steps,
+            "url": _url(job), "seed": job.params.get("seed"), "error": job.error,
+            "running": not job.finished, "kind": job.kind}
+
+
+def board_page(board: Storyboard) -> dict:
+    """The storyboard as the page shows it: shots with their candidates, chosen keyframe,
+    clip, and everything still running (so a reloaded page reattaches)."""
+    shots = list(board.shots.select_related("keyframe_job", "clip_job")
+                 .prefetch_related("characters"))
+    wanted = {job_id for shot in shots for job_id in shot.grid_jobs}
+    jobs = {str(j.pk): j for j in Job.objects.filter(pk__in=wanted,
+                                                       studio=board.episode.series.studio)}
+    rows = []
+    running = []
+    for shot in shots:
+        candidates = [job_view(jobs[i]) for i in shot.grid_jobs if i in jobs]
+        clip = job_view(shot.clip_job)
+        running += [c["id"] for c in candidates if c["running"]]
+        if clip and clip["running"]:
+            running.append(clip["id"])
+        rows.append({"shot": shot, "candidates": candidates,
+                     "keyframe": job_view(shot.keyframe_job), "clip": clip,
+                     "character_ids": [c.pk for c in shot.characters.all()]})
+    assembly = board.assemblies.first()
+    return {"rows": rows, "running": running, "assembly": assembly,
+            "assembling": assembly is not None and assembly.state in (
+                Assembly.State.QUEUED, Assembly.State.RUNNING)}

@@ -1,0 +1,210 @@
+"""Storyboard pages: thin views over storyboard.services and storyboard.queries. Every
+POST answers with a redirect back to the storyboard (htmx-free, so a reload is always the
+truth); the page's script follows running jobs live."""
+
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from creators.queries import studios_of
+from storyboard import queries, services
+from storyboard.forms import AudioForm, CharacterForm, EditForm, ShotForm
+
+
+def _back(slug: str, ref: str, anchor: str = "") -> HttpResponse:
+    response = redirect("storyboard:board", slug=slug, ref=ref)
+    if anchor:
+        response["Location"] += f"#{anchor}"
+    return response
+
+
+def board_action(view):
+    """A POST on one storyboard: resolves it for the member (404 otherwise), turns a
+    StoryboardError into a message, and goes back to the page."""
+
+    @login_required
+    @require_POST
+    @wraps(view)
+    def wrapped(request, slug: str, ref: str, **kwargs):
+        membership, board = queries.board_or_404(request.user, slug, ref)
+        if "shot_id" in kwargs:
+            kwargs["shot"] = queries.shot_or_404(board, kwargs.pop("shot_id"))
+        try:
+            anchor = view(request, membership, board, **kwargs) or ""
+        except services.StoryboardError as error:
+            messages.error(request, str(error))
+            anchor = ""
+        return _back(slug, ref, anchor)
+
+    return wrapped
+
+
+@login_required
+@require_GET
+def index(request: HttpRequest) -> HttpResponse:
+    return render(request, "storyboard/index.html",
+                  {"episodes": queries.boards_of(studios_of(request.user))})
+
+
+@login_required
+@require_GET
+def board(request: HttpRequest, slug: str, ref: str) -> HttpResponse:
+    membership, board = queries.board_or_404(request.user, slug, ref)
+    episode = board.episode
+    series = episode.series
+    page = queries.board_page(board)
+    for row in page["rows"]:
+        shot = row["shot"]
+        row["form"] = ShotForm(series=series, prefix=f"s{shot.pk}", initial={
+            "prompt": shot.prompt, "camera": shot.camera, "dialogue": shot.dialogue,
+            "duration": shot.duration, "characters": row["character_ids"],
+            "use_last_frame": shot.use_last_frame})
+    from creators.services import EDITABLE_STATUSES, missing_for_submission
+
+    return render(request, "storyboard/board.html", {
+        "studio": membership.studio, "membership": membership, "episode": episode,
+        "series": series, "board": board, **page,
+        "new_shot": ShotForm(series=series, prefix="new"),
+        "edit_form": EditForm(), "audio_form": AudioForm(),
+        "characters": queries.characters_of(series),
+        "editable": episode.status in EDITABLE_STATUSES,
+        "missing": missing_for_submission(episode),
+    })
+
+
+@login_required
+@require_GET
+def board_state(request: HttpRequest, slug: str, ref: str) -> JsonResponse:
+    """What is running, for the page's script after a reload or a lost socket."""
+    _membership, board = queries.board_or_404(request.user, slug, ref)
+    page = queries.board_page(board)
+    assembly = page["assembly"]
+    return JsonResponse({
+        "running": page["running"],
+        "assembly": assembly and {"id": assembly.pk, "state": assembly.state,
+                                  "progress": assembly.progress, "error": assembly.error},
+        "episode": {"status": board.episode.status, "probe": board.episode.probe_state},
+    })
+
+
+@board_action
+def shot_add(request, membership, board):
+    form = ShotForm(request.POST, series=board.episode.series, prefix="new")
+    if not form.is_valid():
+        raise services.StoryboardError(_("Check the shot: %(errors)s")
+                                       % {"errors": form.errors.as_text()})
+    data = form.cleaned_data
+    shot = services.add_shot(board, data["prompt"], data["camera"], data["dialogue"],
+                             data["duration"], data["characters"])
+    return f"shot-{shot.pk}"
+
+
+@board_action
+def shot_update(request, membership, board, shot):
+    form = ShotForm(request.POST, series=board.episode.series, prefix=f"s{shot.pk}")
+    if not form.is_valid():
+        raise services.StoryboardError(_("Check the shot: %(errors)s")
+                                       % {"errors": form.errors.as_text()})
+    data = form.cleaned_data
+    services.update_shot(shot, data["prompt"], data["camera"], data["dialogue"],
+                         data["duration"], data["characters"], data["use_last_frame"])
+    return f"shot-{shot.pk}"
+
+
+@board_action
+def shot_move(request, membership, board, shot):
+    services.move_shot(shot, -1 if request.POST.get("direction") == "up" else 1)
+    return f"shot-{shot.pk}"
+
+
+@board_action
+def shot_duplicate(request, membership, board, shot):
+    return f"shot-{services.duplicate_shot(shot).pk}"
+
+
+@board_action
+def shot_delete(request, membership, board, shot):
+    services.delete_shot(shot)
+
+
+@board_action
+def shot_keyframe(request, membership, board, shot):
+    if request.POST.get("mode") == "grid":
+        services.generate_grid(shot, request.user)
+    else:
+        services.generate_keyframe(shot, request.user)
+    return f"shot-{shot.pk}"
+
+
+@board_action
+def shot_pick(request, membership, board, shot):
+    services.pick_keyframe(shot, request.POST.get("job", ""))
+    return f"shot-{shot.pk}"
+
+
+@board_action
+def shot_edit(request, membership, board, shot):
+    form = EditForm(request.POST)
+    if not form.is_valid():
+        raise services.StoryboardError(_("Say in one sentence what should change."))
+    services.edit_keyframe(shot, request.user, form.cleaned_data["instruction"])
+    return f"shot-{shot.pk}"
+
+
+@board_action
+def shot_animate(request, membership, board, shot):
+    services.animate_shot(shot, request.user,
+                          use_last_frame=request.POST.get("last_frame") == "1")
+    return f"shot-{shot.pk}"
+
+
+@board_action
+def audio_upload(request, membership, board):
+    form = AudioForm(request.POST, request.FILES)
+    if not form.is_valid():
+        raise services.StoryboardError(_("Choose an audio file."))
+    services.set_audio(board, form.cleaned_data["audio"])
+    return "assemble"
+
+
+@board_action
+def assemble(request, membership, board):
+    services.start_assembly(board, request.user)
+    messages.success(request, _("Assembly queued."))
+    return "assemble"
+
+
+@board_action
+def submit(request, membership, board):
+    services.submit_episode(board.episode)
+    messages.success(request, _("Submitted for review."))
+    return "assemble"
+
+
+@login_required
+def characters(request: HttpRequest, slug: str, series_slug: str) -> HttpResponse:
+    membership, series = queries.character_series_or_404(request.user, slug, series_slug)
+    form = CharacterForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            character = services.create_character(series, data["name"], data["description"])
+            if data.get("reference"):
+                services.add_reference(character, data["reference"])
+        except services.StoryboardError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, _("Character saved."))
+        return redirect("storyboard:characters", slug=slug, series_slug=series_slug)
+    return render(request, "storyboard/characters.html", {
+        "studio": membership.studio, "membership": membership, "series": series,
+        "characters": queries.characters_of(series), "form": form,
+        "episodes": series.episodes.all(),
+    })
+
+

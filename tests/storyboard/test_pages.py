@@ -1,0 +1,151 @@
+"""Storyboard pages and services: shots added, reordered, duplicated and deleted through
+the views; keyframes (single, nine-grid, one-sentence edit) queued through the engine;
+nothing of another studio usable or visible."""
+
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from creators import services as creators
+from creators.models import Category
+from generation import services as generation
+from generation.models import Job
+from storyboard import services
+from storyboard.models import Character, Shot
+from tests.storyboard.conftest import run_queued
+
+pytestmark = pytest.mark.django_db
+
+
+def url(name, episode, *args):
+    return reverse(f"storyboard:{name}", args=[episode.series.studio.slug, episode.ref, *args])
+
+
+@pytest.fixture
+def owner_client(client, owner):
+    client.force_login(owner)
+    return client
+
+
+def post_shot(client, episode, prompt, **extra):
+    data = {"new-prompt": prompt, "new-camera": "medium", "new-dialogue": "",
+            "new-duration": "3", **extra}
+    return client.post(url("shot_add", episode), data)
+
+
+def test_it_adds_reorders_duplicates_and_deletes_shots(owner_client, board):
+    episode = board.episode
+    for prompt in ("开场", "对峙", "结尾"):
+        assert post_shot(owner_client, episode, prompt).status_code == 302
+    shots = list(board.shots.order_by("order"))
+    assert [s.prompt for s in shots] == ["开场", "对峙", "结尾"]
+
+    owner_client.post(url("shot_move", episode, shots[2].pk), {"direction": "up"})
+    assert list(board.shots.values_list("prompt", flat=True)) == ["开场", "结尾", "对峙"]
+    owner_client.post(url("shot_duplicate", episode, shots[0].pk))
+    assert list(board.shots.values_list("prompt", flat=True)) == ["开场", "开场", "结尾", "对峙"]
+    owner_client.post(url("shot_delete", episode, shots[0].pk))
+    assert list(board.shots.values_list("prompt", flat=True)) == ["开场", "结尾", "对峙"]
+    assert list(board.shots.values_list("order", flat=True)) == [1, 2, 3]
+
+    page = owner_client.get(url("board", episode)).content.decode()
+    assert page.count('data-testid="hook"') == 1  # only the first shot is the hook
+    assert page.index('data-testid="hook"') < page.index("结尾")
+
+
+def test_it_hides_other_studios_storyboards(client, outsider, board):
+    services.add_shot(board, prompt="秘密")
+    shot = board.shots.get()
+    episode = board.episode
+    client.force_login(outsider)
+    assert client.get(url("board", episode)).status_code == 404
+    assert client.get(url("state", episode)).status_code == 404
+    for name in ("shot_add", "audio", "assemble", "submit"):
+        assert client.post(url(name, episode)).status_code == 404, name
+    for name in ("shot_update", "shot_move", "shot_duplicate", "shot_delete", "shot_keyframe",
+                 "shot_pick", "shot_edit", "shot_animate"):
+        assert client.post(url(name, episode, shot.pk)).status_code == 404, name
+    chars = reverse("storyboard:characters", args=["dawn", episode.series.slug])
+    assert client.get(chars).status_code == 404
+    assert client.post(chars, {"name": "闯入者"}).status_code == 404
+    assert board.shots.count() == 1 and not Job.objects.exists()
+    assert "秘密" not in client.get(reverse("storyboard:index")).content.decode()
+
+
+def test_a_shot_cannot_use_another_studios_character(owner_client, board, other_studio):
+    theirs = creators.create_series(other_studio, title="别人的剧", category=Category.STANDARD)
+    stranger = services.create_character(theirs, "外人", "红衣")
+    mine = services.create_character(board.episode.series, "林月", "白衣少女")
+    with pytest.raises(services.StoryboardError):
+        services.add_shot(board, prompt="x", characters=[stranger])
+    shot = services.add_shot(board, prompt="x", characters=[mine])
+    with pytest.raises(services.StoryboardError):
+        services.update_shot(shot, "x", "wide", "", Decimal("2"), [mine, stranger])
+    # Through the page: the foreign id is not a valid choice and nothing changes.
+    owner_client.post(url("shot_update", board.episode, shot.pk), {
+        f"s{shot.pk}-prompt": "y", f"s{shot.pk}-camera": "wide", f"s{shot.pk}-duration": "2",
+        f"s{shot.pk}-characters": [stranger.pk]})
+    shot.refresh_from_db()
+    assert shot.prompt == "x" and list(shot.characters.all()) == [mine]
+    assert "白衣少女" in services.keyframe_prompt(shot)
+    assert Character.objects.filter(series=board.episode.series).count() == 1
+
+
+def test_a_shot_cannot_use_another_studios_keyframe(owner_client, board, other_studio,
+                                                    outsider, tiny_models):
+    from generation import credits
+
+    credits.grant(other_studio, 100, note="test")
+    theirs = generation.submit_job(other_studio, outsider, "tiny-keyframe",
+                                   {"prompt": "别人的", "steps": 2}, dispatch=False)
+    run_queued()
+    assert Job.objects.get(pk=theirs.pk).state == "succeeded"
+    shot = services.add_shot(board, prompt="x")
+    with pytest.raises(services.StoryboardError):
+        services.pick_keyframe(shot, theirs.pk)
+    owner_client.post(url("shot_pick", board.episode, shot.pk), {"job": str(theirs.pk)})
+    assert Shot.objects.get(pk=shot.pk).keyframe_job_id is None
+    # Nor as the last frame of an animation: the next shot "picked" it by force.
+    services.generate_keyframe(shot, None, seed=3, steps=2)
+    run_queued()
+    shot.refresh_from_db()
+    services.pick_keyframe(shot, shot.grid_jobs[0])
+    following = services.add_shot(board, prompt="y")
+    Shot.objects.filter(pk=following.pk).update(keyframe_job=theirs)
+    with pytest.raises(services.StoryboardError):
+        services.animate_shot(shot, None, use_last_frame=True)
+
+
+def test_a_nine_grid_queues_nine_reproducible_candidates_and_one_is_picked(
+        owner_client, board, tiny_models):
+    shot = services.add_shot(board, prompt="竹林")
+    owner_client.post(url("shot_keyframe", board.episode, shot.pk), {"mode": "grid"})
+    shot.refresh_from_db()
+    assert len(shot.grid_jobs) == 9
+    jobs = [Job.objects.get(pk=i) for i in shot.grid_jobs]
+    seeds = [j.params["seed"] for j in jobs]
+    assert seeds == list(range(seeds[0], seeds[0] + 9))
+    assert len({j.params["prompt"] for j in jobs}) > 1  # camera variants
+    page = owner_client.get(url("board", board.episode)).content.decode()
+    assert page.count('data-testid="job"') == 9  # queued: shown with progress
+    state = owner_client.get(url("state", board.episode)).json()
+    assert sorted(state["running"]) == sorted(shot.grid_jobs)
+
+    owner_client.post(url("shot_pick", board.episode, shot.pk), {"job": shot.grid_jobs[4]})
+    assert Shot.objects.get(pk=shot.pk).keyframe_job_id is None  # not finished yet
+
+
+def test_a_one_sentence_edit_keeps_the_keyframes_seed_and_adds_the_instruction(
+        owner_client, board, tiny_models):
+    shot = services.add_shot(board, prompt="竹林")
+    services.generate_keyframe(shot, None, seed=42, steps=2)
+    run_queued()
+    shot.refresh_from_db()
+    owner_client.post(url("shot_pick", board.episode, shot.pk), {"job": shot.grid_jobs[0]})
+    owner_client.post(url("shot_edit", board.episode, shot.pk), {"instruction": "改成夜晚"})
+    shot.refresh_from_db()
+    edit = Job.objects.get(pk=shot.grid_jobs[0])
+    assert edit.params["seed"] == 42 and edit.params["steps"] == 2
+    assert edit.params["prompt"].endswith("改成夜晚")
+    assert edit.params["edit_of"] == str(shot.keyframe_job_id)
