@@ -115,3 +115,19 @@ def test_demo_studios_start_with_credits_once(db):
     demo.load()
     demo.load()
     assert credits.balance(moonlight) == conf.DEMO_CREDITS
+
+
+def test_a_shot_cannot_start_from_another_studios_keyframe(client, job, outsider,
+                                                           other_studio):
+    Job.objects.filter(pk=job.pk).update(
+        state="succeeded", outputs=[{"path": "generation/x/keyframe.png", "media": "image"}])
+    credits.grant(other_studio, 100)
+    with pytest.raises(services.JobError):
+        services.submit_job(other_studio, outsider, "tiny-motion",
+                            {"prompt": "x", "first_job": str(job.pk)}, dispatch=False)
+    client.force_login(outsider)
+    client.post(reverse("generation:submit_shot", args=["elsewhere"]),
+                {"model": "tiny-motion", "prompt": "x", "first_job": str(job.pk),
+                 "frames": 5})
+    assert not Job.objects.filter(studio=other_studio).exists()
+    assert credits.balance(other_studio) == 100
