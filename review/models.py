@@ -140,3 +140,6 @@ class FrameHash(models.Model):
                                     name="review_framehash_unique"),
         ]
         indexes = [models.Index(fields=["published", "algo"], name="review_framehash_lib_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.episode_id}@{self.second}s {self.algo}"

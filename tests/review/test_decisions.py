@@ -1,0 +1,144 @@
+"""Decisions: approve with grade and category, reject with reasons, request changes and
+resubmit keeping history; the audit trail cannot be edited anywhere; live notification."""
+
+import asyncio
+import datetime
+
+import pytest
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+from django.utils import timezone
+
+from creators import services as creators
+from creators.consumers import studio_group
+from review import services
+from review.models import Decision, ReviewItem
+
+
+def test_approving_publishes_with_grade_and_corrected_category(client, submitted, reviewer):
+    client.force_login(reviewer)
+    client.post(reverse("review:claim", args=[submitted.pk]))
+    day = timezone.localdate() + datetime.timedelta(days=2)
+    response = client.post(reverse("review:decide", args=[submitted.pk, "approve"]),
+                           {"grade": "A", "category": "premium_3d", "publish_on": day})
+    assert response.status_code == 302
+    episode = submitted.episode
+    episode.refresh_from_db()
+    episode.series.refresh_from_db()
+    assert (episode.status, episode.grade, episode.published_on) == ("published", "A", day)
+    assert episode.series.category == "premium_3d"
+    decision = Decision.objects.get(episode=episode)
+    assert (decision.reviewer, decision.kind, decision.category_corrected) == (
+        reviewer, "approve", True)
+    assert {c["code"] for c in decision.checks} >= {"license", "duplicate", "labels"}
+
+
+def test_a_decision_needs_the_claim(client, submitted, reviewer):
+    client.force_login(reviewer)
+    response = client.post(reverse("review:decide", args=[submitted.pk, "approve"]),
+                           {"grade": "A", "category": "premium_2d",
+                            "publish_on": timezone.localdate()})
+    assert response.status_code == 409
+    submitted.episode.refresh_from_db()
+    assert submitted.episode.status == "submitted" and not Decision.objects.exists()
+
+
+def test_rejecting_needs_a_reason_code(submitted, reviewer):
+    services.claim(submitted, reviewer)
+    with pytest.raises(ValidationError):
+        services.reject(submitted, reviewer, [], "no")
+    with pytest.raises(ValidationError):
+        services.reject(submitted, reviewer, ["boring"], "no")
+    services.reject(submitted, reviewer, ["copyright", "duplicate"], "stolen")
+    submitted.refresh_from_db()
+    submitted.episode.refresh_from_db()
+    assert (submitted.state, submitted.episode.status) == ("rejected", "rejected")
+    assert Decision.objects.get().reasons == ["copyright", "duplicate"]
+
+
+def test_changes_then_resubmission_keeps_the_history(client, submitted, reviewer, owner):
+    services.claim(submitted, reviewer)
+    services.ask_for_changes(submitted, reviewer, "Sharper hook please")
+    episode = submitted.episode
+    episode.refresh_from_db()
+    assert episode.status == "changes_requested"
+    creators.submit_episode(episode)
+    second = services.enqueue(episode, run_checks_now=True)
+    assert second.pk != submitted.pk
+    services.claim(second, reviewer)
+    services.approve(second, reviewer, "S", "premium_2d", timezone.localdate())
+    assert list(Decision.objects.filter(episode=episode).values_list("kind", flat=True)) == [
+        "changes", "approve"]
+    client.force_login(owner)
+    body = client.get(reverse("creators:episode",
+                              args=[episode.series.studio.slug, episode.ref])).content.decode()
+    assert "Sharper hook please" in body and "S" in body
+    client.force_login(reviewer)
+    body = client.get(reverse("review:item", args=[second.pk])).content.decode()
+    assert "Sharper hook please" in body  # the reviewer sees the earlier round too
+
+
+def test_the_audit_trail_cannot_be_edited_or_deleted(submitted, reviewer):
+    services.claim(submitted, reviewer)
+    decision = services.reject(submitted, reviewer, ["policy"], "original note")
+    decision.note = "rewritten"
+    with pytest.raises(PermissionError):
+        decision.save()
+    with pytest.raises(PermissionError):
+        decision.delete()
+    with pytest.raises(PermissionError):
+        Decision.objects.filter(pk=decision.pk).update(note="rewritten")
+    with pytest.raises(PermissionError):
+        Decision.objects.all().delete()
+    assert Decision.objects.get(pk=decision.pk).note == "original note"
+
+
+def test_the_admin_shows_the_audit_trail_read_only(client, submitted, reviewer):
+    services.claim(submitted, reviewer)
+    decision = services.reject(submitted, reviewer, ["policy"], "original note")
+    admin = type(reviewer).objects.create_superuser("root", "root@example.com", "pw-Root-123")
+    client.force_login(admin)
+    change = reverse("admin:review_decision_change", args=[decision.pk])
+    assert client.get(change).status_code == 200  # viewable
+    client.post(change, {"note": "rewritten", "kind": "approve"})
+    delete = reverse("admin:review_decision_delete", args=[decision.pk])
+    assert client.post(delete, {"post": "yes"}).status_code == 403
+    assert client.get(reverse("admin:review_decision_add")).status_code == 403
+    client.post(reverse("admin:review_decision_changelist"),
+                {"action": "delete_selected", "_selected_action": [decision.pk], "post": "yes"})
+    assert Decision.objects.get(pk=decision.pk).note == "original note"
+    assert ReviewItem.objects.get(pk=submitted.pk).state == "rejected"
+
+
+def test_the_studio_hears_the_decision_live(submitted, reviewer,
+                                           django_capture_on_commit_callbacks):
+    layer = get_channel_layer()
+    channel = async_to_sync(layer.new_channel)()
+    async_to_sync(layer.group_add)(studio_group(submitted.studio_id), channel)
+    services.claim(submitted, reviewer)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.approve(submitted, reviewer, "A", "premium_2d", timezone.localdate())
+    event = async_to_sync(asyncio.wait_for)(layer.receive(channel), 10)
+    payload = event["payload"]
+    assert payload["type"] == "review.decision" and payload["decision"] == "approve"
+    assert submitted.episode.ref in payload["message"] and "A" in payload["message"]
+
+
+def test_reviewer_statistics_count_throughput_waits_and_reasons(client, series, staff,
+                                                                reviewer):
+    from tests.review.conftest import add_episode
+
+    items = [services.enqueue(add_episode(series, n)) for n in (1, 2)]
+    for item in items:
+        services.claim(item, reviewer)
+    services.reject(items[0], reviewer, ["copyright"], "x")
+    services.approve(items[1], reviewer, "B", "premium_2d", timezone.localdate())
+    client.force_login(staff)
+    body = client.get(reverse("review:stats")).content.decode()
+    assert "rev" in body
+    from review.queries import reviewer_stats
+
+    stats = reviewer_stats()
+    assert stats["total"] == 2 and dict(stats["reasons"])["Copyright"] == 1
