@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from creators.queries import studios_of
-from storyboard import queries, services
+from storyboard import conf, queries, services
 from storyboard.forms import AudioForm, CharacterForm, EditForm, ShotForm
 
 
@@ -135,9 +135,9 @@ def shot_delete(request, membership, board, shot):
 @board_action
 def shot_keyframe(request, membership, board, shot):
     if request.POST.get("mode") == "grid":
-        services.generate_grid(shot, request.user)
+        services.generate_grid(shot, request.user, **conf.KEYFRAME_PARAMS)
     else:
-        services.generate_keyframe(shot, request.user)
+        services.generate_keyframe(shot, request.user, **conf.KEYFRAME_PARAMS)
     return f"shot-{shot.pk}"
 
 
@@ -159,7 +159,8 @@ def shot_edit(request, membership, board, shot):
 @board_action
 def shot_animate(request, membership, board, shot):
     services.animate_shot(shot, request.user,
-                          use_last_frame=request.POST.get("last_frame") == "1")
+                          use_last_frame=request.POST.get("last_frame") == "1",
+                          **conf.MOTION_PARAMS)
     return f"shot-{shot.pk}"
 
 
