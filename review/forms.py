@@ -29,7 +29,8 @@ class ApproveForm(forms.Form):
     category = forms.ChoiceField(label=_("Category (confirm or correct)"),
                                  choices=Category.choices)
     publish_on = forms.DateField(label=_("Publish on"),
-                                 widget=forms.DateInput(attrs={"type": "date"}))
+                                 widget=forms.DateInput(attrs={"type": "date"},
+                                                        format="%Y-%m-%d"))
     note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(
         attrs={"rows": 2}))
 

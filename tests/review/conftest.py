@@ -3,7 +3,6 @@ the AI labels written by generation.labels), episodes submitted with them, revie
 
 import io
 from fractions import Fraction
-from pathlib import Path
 
 import av
 import numpy as np
@@ -57,12 +56,6 @@ def make_clip(seed: int = 1, bitrate: int = 600_000, label: bool = False,
             out.mux(packet)
     CLIPS[key] = buf.getvalue()
     return CLIPS[key]
-
-
-@pytest.fixture(autouse=True)
-def _media(settings, tmp_path):
-    settings.MEDIA_ROOT = str(tmp_path / "media")
-    Path(settings.MEDIA_ROOT).mkdir()
 
 
 @pytest.fixture
