@@ -1,9 +1,13 @@
-"""The Triton kernels. Imported only on CUDA tensors, or on the CPU under TRITON_INTERPRET=1
-(the tests), so that importing gpu_kernels never needs a GPU.
+"""Triton kernels for the public functions; `gpu_kernels.reference` defines what they compute.
 
-Each kernel reproduces its reference in `gpu_kernels.reference` exactly: integer outputs
-are computed with the same integer arithmetic.
+`kernels()` gives the kernels compiled for CUDA; in a process started with
+TRITON_INTERPRET=1 (read by Triton when it is first imported, and by `triton.jit` when a
+kernel is decorated) the same bodies run in Triton's interpreter on CPU tensors, which is
+how the tests check them (tests/gpu_kernels/interpreter.py). Integer outputs match the
+reference exactly; the pHash coefficients match within float32 error (see `phash_frames`).
 """
+
+from functools import lru_cache
 
 import torch
 import triton
@@ -11,235 +15,315 @@ import triton.language as tl
 
 from gpu_kernels import reference as ref
 
-
-@triton.jit
-def _to_u8(x):
-    x = tl.minimum(tl.maximum(x, -1.0), 1.0)
-    return tl.floor((x + 1.0) * 127.5 + 0.5).to(tl.int32)
+# --- Kernel bodies (plain functions, decorated by `kernels`) -----------------------------
 
 
-@triton.jit
-def _blend(px, lab_ptr, ch, rows, cols, top, left, lab_h, lab_w, mask):
-    """Blends channel `ch` of the RGBA label into int32 pixels at (rows, cols)."""
-    ly = rows - top
-    lx = cols - left
-    inside = mask & (ly >= 0) & (ly < lab_h) & (lx >= 0) & (lx < lab_w)
-    base = (ly * lab_w + lx) * 4
-    color = tl.load(lab_ptr + base + ch, mask=inside, other=0).to(tl.int32)
-    alpha = tl.load(lab_ptr + base + 3, mask=inside, other=0).to(tl.int32)
-    blended = (color * alpha + px * (255 - alpha) + 127) // 255
-    return tl.where(inside, blended, px)
-
-
-@triton.jit
-def _finish_kernel(src, y_out, u_out, v_out, lab_ptr,
-                   H, W, top, left, lab_h, lab_w,
+def _finish_kernel(src, label, y_out, u_out, v_out, height, width, half_h, half_w,
+                   ly0, lx0, lh, lw, lab_w,
+                   yr, yg, yb, ur, ug, ub, vr, vg, vb, y_off, c_off,
                    HAS_LABEL: tl.constexpr, BLOCK: tl.constexpr):
-    """One program: one chroma row (two luma rows) × BLOCK chroma columns of one frame."""
-    frame = tl.program_id(0)
-    cy = tl.program_id(1)
-    cx = tl.program_id(2) * BLOCK + tl.arange(0, BLOCK)
-    half_w = W // 2
-    mask = cx < half_w
-    plane = H * W
-    base = frame.to(tl.int64) * 3 * plane
-    u_acc = tl.zeros([BLOCK], dtype=tl.int32)
-    v_acc = tl.zeros([BLOCK], dtype=tl.int32)
+    """One lane per 2×2 block: four pixels → uint8 → label blend → 4 Y, 1 U, 1 V."""
+    n = tl.program_id(0).to(tl.int64)
+    q = tl.program_id(1) * BLOCK + tl.arange(0, BLOCK)
+    mask = q < half_h * half_w
+    qy = q // half_w
+    qx = q % half_w
+    plane = height.to(tl.int64) * width
+    base = src + n * 3 * plane
+    sum_r = tl.zeros([BLOCK], dtype=tl.int32)
+    sum_g = tl.zeros([BLOCK], dtype=tl.int32)
+    sum_b = tl.zeros([BLOCK], dtype=tl.int32)
     for dy in tl.static_range(2):
-        # A vector like the columns: the label test below broadcasts element by element.
-        row = cx * 0 + 2 * cy + dy
         for dx in tl.static_range(2):
-            col = 2 * cx + dx
-            offset = row * W + col
-            r = _to_u8(tl.load(src + base + offset, mask=mask, other=0.0))
-            g = _to_u8(tl.load(src + base + plane + offset, mask=mask, other=0.0))
-            b = _to_u8(tl.load(src + base + 2 * plane + offset, mask=mask, other=0.0))
+            py = qy * 2 + dy
+            px = qx * 2 + dx
+            pix = py * width + px
+            r = tl.load(base + pix, mask=mask, other=-1.0).to(tl.float32)
+            g = tl.load(base + plane + pix, mask=mask, other=-1.0).to(tl.float32)
+            b = tl.load(base + 2 * plane + pix, mask=mask, other=-1.0).to(tl.float32)
+            r = tl.where(r == r, r, -1.0)
+            g = tl.where(g == g, g, -1.0)
+            b = tl.where(b == b, b, -1.0)
+            r = tl.minimum(tl.maximum(tl.floor((r + 1.0) * 127.5 + 0.5), 0.0), 255.0)
+            g = tl.minimum(tl.maximum(tl.floor((g + 1.0) * 127.5 + 0.5), 0.0), 255.0)
+            b = tl.minimum(tl.maximum(tl.floor((b + 1.0) * 127.5 + 0.5), 0.0), 255.0)
+            ri = r.to(tl.int32)
+            gi = g.to(tl.int32)
+            bi = b.to(tl.int32)
             if HAS_LABEL:
-                r = _blend(r, lab_ptr, 0, row, col, top, left, lab_h, lab_w, mask)
-                g = _blend(g, lab_ptr, 1, row, col, top, left, lab_h, lab_w, mask)
-                b = _blend(b, lab_ptr, 2, row, col, top, left, lab_h, lab_w, mask)
-            y = ((11966 * r + 40254 * g + 4064 * b + 32768) >> 16) + 16
-            tl.store(y_out + frame.to(tl.int64) * plane + offset, y.to(tl.uint8), mask=mask)
-            u_acc += -6596 * r - 22189 * g + 28785 * b
-            v_acc += 28785 * r - 26145 * g - 2640 * b
-    c_offset = frame.to(tl.int64) * (plane // 4) + cy * half_w + cx
-    tl.store(u_out + c_offset, (((u_acc + 131072) >> 18) + 128).to(tl.uint8), mask=mask)
-    tl.store(v_out + c_offset, (((v_acc + 131072) >> 18) + 128).to(tl.uint8), mask=mask)
+                ty = py - ly0
+                tx = px - lx0
+                inside = mask & (ty >= 0) & (ty < lh) & (tx >= 0) & (tx < lw)
+                lpix = label + (ty * lab_w + tx) * 4
+                a = tl.load(lpix + 3, mask=inside, other=0).to(tl.int32)
+                lr = tl.load(lpix, mask=inside, other=0).to(tl.int32)
+                lg = tl.load(lpix + 1, mask=inside, other=0).to(tl.int32)
+                lb = tl.load(lpix + 2, mask=inside, other=0).to(tl.int32)
+                ri = (lr * a + ri * (255 - a) + 127) // 255
+                gi = (lg * a + gi * (255 - a) + 127) // 255
+                bi = (lb * a + bi * (255 - a) + 127) // 255
+            yv = (yr * ri + yg * gi + yb * bi + y_off) >> 16
+            yv = tl.minimum(tl.maximum(yv, 0), 255)
+            tl.store(y_out + n * plane + pix, yv.to(tl.uint8), mask=mask)
+            sum_r += ri
+            sum_g += gi
+            sum_b += bi
+    cplane = half_h.to(tl.int64) * half_w
+    uv = (ur * sum_r + ug * sum_g + ub * sum_b + c_off) >> 18
+    vv = (vr * sum_r + vg * sum_g + vb * sum_b + c_off) >> 18
+    uv = tl.minimum(tl.maximum(uv, 0), 255)
+    vv = tl.minimum(tl.maximum(vv, 0), 255)
+    tl.store(u_out + n * cplane + q, uv.to(tl.uint8), mask=mask)
+    tl.store(v_out + n * cplane + q, vv.to(tl.uint8), mask=mask)
 
 
-@triton.jit
-def _rgb_kernel(src, out, lab_ptr, H, W, top, left, lab_h, lab_w,
+def _rgb_kernel(src, label, out, height, width, ly0, lx0, lh, lw, lab_w,
                 HAS_LABEL: tl.constexpr, BLOCK: tl.constexpr):
-    """One program: BLOCK pixels of one row of one frame → interleaved RGB uint8."""
-    frame = tl.program_id(0)
-    col = tl.program_id(2) * BLOCK + tl.arange(0, BLOCK)
-    row = col * 0 + tl.program_id(1)
-    mask = col < W
-    plane = H * W
-    base = frame.to(tl.int64) * 3 * plane
-    offset = row * W + col
-    dst = out + frame.to(tl.int64) * 3 * plane + offset * 3
-    for ch in tl.static_range(3):
-        px = _to_u8(tl.load(src + base + ch * plane + offset, mask=mask, other=0.0))
+    """One lane per pixel: N×3×H×W float → labelled N×H×W×3 uint8."""
+    n = tl.program_id(0).to(tl.int64)
+    pix = tl.program_id(1) * BLOCK + tl.arange(0, BLOCK)
+    plane = height.to(tl.int64) * width
+    mask = pix < plane
+    base = src + n * 3 * plane
+    dst = out + n * 3 * plane + pix * 3
+    py = pix // width
+    px = pix % width
+    ty = py - ly0
+    tx = px - lx0
+    inside = mask & (ty >= 0) & (ty < lh) & (tx >= 0) & (tx < lw)
+    lpix = label + (ty * lab_w + tx) * 4
+    if HAS_LABEL:
+        a = tl.load(lpix + 3, mask=inside, other=0).to(tl.int32)
+    for c in tl.static_range(3):
+        x = tl.load(base + c * plane + pix, mask=mask, other=-1.0).to(tl.float32)
+        x = tl.where(x == x, x, -1.0)
+        x = tl.minimum(tl.maximum(tl.floor((x + 1.0) * 127.5 + 0.5), 0.0), 255.0)
+        xi = x.to(tl.int32)
         if HAS_LABEL:
-            px = _blend(px, lab_ptr, ch, row, col, top, left, lab_h, lab_w, mask)
-        tl.store(dst + ch, px.to(tl.uint8), mask=mask)
+            lc = tl.load(lpix + c, mask=inside, other=0).to(tl.int32)
+            xi = (lc * a + xi * (255 - a) + 127) // 255
+        tl.store(dst + c, xi.to(tl.uint8), mask=mask)
 
 
-def _label_args(frames: torch.Tensor, label, corner: str, margin):
-    height, width = frames.shape[2], frames.shape[3]
+def _phash_kernel(src, rows, cols_t, partial, height, width, rows_per_prog,
+                  IS_RGB: tl.constexpr, BLOCK_H: tl.constexpr, BLOCK_W: tl.constexpr):
+    """Partial 16×16 (8×8 used) low-frequency DCT block of a band of rows of one frame:
+    rows (16×H) @ luma (H×W) @ cols_t (W×16), where rows/cols fold the 32×32 area
+    downscale and the DCT into one matrix per axis."""
+    n = tl.program_id(0).to(tl.int64)
+    band = tl.program_id(1)
+    plane = height.to(tl.int64) * width
+    k16 = tl.arange(0, 16)
+    acc = tl.zeros([16, 16], dtype=tl.float32)
+    row_start = band * rows_per_prog
+    for r0 in range(row_start, row_start + rows_per_prog, BLOCK_H):
+        ry = r0 + tl.arange(0, BLOCK_H)
+        rmask = (ry < height) & (ry < row_start + rows_per_prog)
+        t = tl.zeros([BLOCK_H, 16], dtype=tl.float32)
+        for c0 in range(0, width, BLOCK_W):
+            cx = c0 + tl.arange(0, BLOCK_W)
+            cmask = cx < width
+            m = rmask[:, None] & cmask[None, :]
+            pix = ry[:, None].to(tl.int64) * width + cx[None, :]
+            if IS_RGB:
+                p = src + (n * plane + pix) * 3
+                lum = (tl.load(p, mask=m, other=0).to(tl.float32) * 0.2126
+                       + tl.load(p + 1, mask=m, other=0).to(tl.float32) * 0.7152
+                       + tl.load(p + 2, mask=m, other=0).to(tl.float32) * 0.0722)
+            else:
+                lum = tl.load(src + n * plane + pix, mask=m, other=0).to(tl.float32)
+            ct = tl.load(cols_t + cx[:, None] * 16 + k16[None, :], mask=cmask[:, None],
+                         other=0.0)
+            t += tl.dot(lum, ct, input_precision="ieee")
+        rt = tl.load(rows + k16[:, None] * height + ry[None, :], mask=rmask[None, :],
+                     other=0.0)
+        acc += tl.dot(rt, t, input_precision="ieee")
+    out = partial + (n * tl.num_programs(1) + band) * 256
+    tl.store(out + k16[:, None] * 16 + k16[None, :], acc)
+
+
+def _hamming_kernel(q_ptr, l_ptr, n_q, n_l, max_distance, counter, out_q, out_l, out_d,
+                    capacity, BLOCK_Q: tl.constexpr, BLOCK_L: tl.constexpr):
+    """A BLOCK_Q×BLOCK_L tile of popcount(q xor l) on the two 32-bit halves; hits are
+    appended at a slot reserved with one atomic add per tile (order fixed afterwards)."""
+    qi = tl.program_id(0) * BLOCK_Q + tl.arange(0, BLOCK_Q)
+    li = tl.program_id(1).to(tl.int64) * BLOCK_L + tl.arange(0, BLOCK_L)
+    qm = qi < n_q
+    lm = li < n_l
+    q_lo = tl.load(q_ptr + qi * 2, mask=qm, other=0).to(tl.uint32, bitcast=True)
+    q_hi = tl.load(q_ptr + qi * 2 + 1, mask=qm, other=0).to(tl.uint32, bitcast=True)
+    l_lo = tl.load(l_ptr + li * 2, mask=lm, other=0).to(tl.uint32, bitcast=True)
+    l_hi = tl.load(l_ptr + li * 2 + 1, mask=lm, other=0).to(tl.uint32, bitcast=True)
+    dist = tl.zeros([BLOCK_Q, BLOCK_L], dtype=tl.int32)
+    for half in tl.static_range(2):
+        if half == 0:
+            x = q_lo[:, None] ^ l_lo[None, :]
+        else:
+            x = q_hi[:, None] ^ l_hi[None, :]
+        x = x - ((x >> 1) & 0x55555555)
+        x = (x & 0x33333333) + ((x >> 2) & 0x33333333)
+        x = (x + (x >> 4)) & 0x0F0F0F0F
+        x = (x * 0x01010101) >> 24
+        dist += x.to(tl.int32)
+    hit = (dist <= max_distance) & qm[:, None] & lm[None, :]
+    hits = tl.sum(hit.to(tl.int32), axis=1)
+    total = tl.sum(hits, axis=0)
+    if total > 0:
+        base = tl.atomic_add(counter, total)
+        flat = tl.reshape(hit.to(tl.int32), [BLOCK_Q * BLOCK_L])
+        slot = base + tl.cumsum(flat, axis=0) - flat
+        ok = (flat > 0) & (slot < capacity)
+        qq = tl.reshape(qi[:, None] + tl.zeros([BLOCK_Q, BLOCK_L], dtype=tl.int32),
+                        [BLOCK_Q * BLOCK_L])
+        ll = tl.reshape(li[None, :].to(tl.int32) + tl.zeros([BLOCK_Q, BLOCK_L],
+                                                             dtype=tl.int32),
+                        [BLOCK_Q * BLOCK_L])
+        dd = tl.reshape(dist, [BLOCK_Q * BLOCK_L])
+        tl.store(out_q + slot, qq, mask=ok)
+        tl.store(out_l + slot, ll, mask=ok)
+        tl.store(out_d + slot, dd, mask=ok)
+
+
+# --- Launchers ---------------------------------------------------------------------------
+
+
+def _label_args(frames, label, corner):
+    height, width = frames.shape[-2:]
     if label is None:
-        dummy = torch.zeros(4, dtype=torch.uint8, device=frames.device)
-        return dummy, 0, 0, 0, 0, False
-    margin = ref.default_margin(height) if margin is None else margin
-    top, left = ref.label_origin(height, width, label.shape[0], label.shape[1], corner, margin)
-    lab = label.to(frames.device, torch.uint8).contiguous()
-    return lab, top, left, label.shape[0], label.shape[1], True
+        return frames.new_zeros(4, dtype=torch.uint8), (0, 0, 0, 0, 1), False
+    label = torch.as_tensor(label).to(frames.device, torch.uint8).contiguous()
+    y0, x0, h, w = ref.label_box(height, width, label.shape[0], label.shape[1], corner)
+    return label, (y0, x0, h, w, label.shape[1]), True
 
 
-def finish_frames(frames: torch.Tensor, label=None, corner: str = "top_right", margin=None):
-    n, c, height, width = frames.shape
-    if c != 3 or height % 2 or width % 2:
-        raise ValueError(f"frames must be N×3×H×W with even H and W, got {tuple(frames.shape)}")
-    src = frames.contiguous()
-    if src.dtype not in (torch.float32, torch.float16, torch.bfloat16):
-        src = src.float()
-    y = torch.empty(n, height, width, dtype=torch.uint8, device=frames.device)
-    u = torch.empty(n, height // 2, width // 2, dtype=torch.uint8, device=frames.device)
-    v = torch.empty_like(u)
-    lab, top, left, lab_h, lab_w, has_label = _label_args(frames, label, corner, margin)
-    block = 256 if width // 2 >= 256 else triton.next_power_of_2(max(width // 2, 16))
-    grid = (n, height // 2, triton.cdiv(width // 2, block))
-    _finish_kernel[grid](src, y, u, v, lab, height, width, top, left, lab_h, lab_w,
-                         HAS_LABEL=has_label, BLOCK=block)
-    return y, u, v
+class Kernels:
+    """The public operations backed by one set of decorated kernels."""
+
+    def __init__(self, jit):
+        self.finish = jit(_finish_kernel)
+        self.rgb = jit(_rgb_kernel)
+        self.phash = jit(_phash_kernel)
+        self.hamming = jit(_hamming_kernel)
+
+    def finish_frames(self, frames, label=None, corner="top_right", block=256):
+        n, _, height, width = frames.shape
+        if height % 2 or width % 2:
+            raise ValueError("YUV 4:2:0 needs an even frame height and width")
+        frames = frames.contiguous()
+        lab, geometry, has_label = _label_args(frames, label, corner)
+        y = torch.empty((n, height, width), dtype=torch.uint8, device=frames.device)
+        u = torch.empty((n, height // 2, width // 2), dtype=torch.uint8, device=frames.device)
+        v = torch.empty_like(u)
+        if n == 0:
+            return y, u, v
+        quads = (height // 2) * (width // 2)
+        self.finish[(n, triton.cdiv(quads, block))](
+            frames, lab, y, u, v, height, width, height // 2, width // 2, *geometry,
+            *ref.Y_COEFFS, *ref.CB_COEFFS, *ref.CR_COEFFS, ref.Y_OFFSET, ref.C_OFFSET,
+            HAS_LABEL=has_label, BLOCK=block,
+        )
+        return y, u, v
+
+    def frames_to_rgb_uint8(self, frames, label=None, corner="top_right", block=1024):
+        n, _, height, width = frames.shape
+        frames = frames.contiguous()
+        lab, geometry, has_label = _label_args(frames, label, corner)
+        out = torch.empty((n, height, width, 3), dtype=torch.uint8, device=frames.device)
+        if n == 0:
+            return out
+        self.rgb[(n, triton.cdiv(height * width, block))](
+            frames, lab, out, height, width, *geometry, HAS_LABEL=has_label, BLOCK=block,
+        )
+        return out
+
+    def dct_block(self, frames, block_h=32, block_w=64, bands=None):
+        """N×64 float32 low-frequency block (same meaning as reference.dct_block)."""
+        frames = frames.contiguous()
+        is_rgb = frames.dim() == 4
+        if is_rgb and frames.shape[-1] != 3:
+            raise ValueError("frames must be N×H×W×3 RGB or N×H×W luma")
+        n, height, width = frames.shape[:3]
+        rows, cols_t = _fold_matrices(height, width, str(frames.device))
+        if bands is None:
+            bands = max(1, min(triton.cdiv(height, block_h), 16))
+        rows_per_prog = triton.cdiv(triton.cdiv(height, bands), block_h) * block_h
+        bands = triton.cdiv(height, rows_per_prog)
+        partial = torch.empty((n, bands, 16, 16), dtype=torch.float32, device=frames.device)
+        self.phash[(n, bands)](
+            frames, rows, cols_t, partial, height, width, rows_per_prog,
+            IS_RGB=is_rgb, BLOCK_H=block_h, BLOCK_W=block_w,
+        )
+        return partial.sum(dim=1)[:, :8, :8].reshape(n, 64)
+
+    def phash_frames(self, frames, **kw):
+        """pHash per frame. The coefficients are float32 (error ~1e-5 of their scale vs
+        the float64 reference), so a coefficient within that of the median can flip its
+        bit: kernel and reference hashes agree exactly on almost every frame and within
+        1–2 bits on the rest."""
+        return ref.hash_bits(self.dct_block(frames, **kw))
+
+    def hamming_search(self, queries, library, max_distance, block_q=32, block_l=128,
+                       capacity=None):
+        """Triples like the reference; the output buffer starts at `capacity` hits and the
+        search reruns once with the exact count when more were found."""
+        q = queries.to(torch.int64).contiguous().view(torch.int32)
+        lib = library.to(torch.int64).contiguous().view(torch.int32)
+        n_q, n_l = len(queries), len(library)
+        if n_q == 0 or n_l == 0:
+            return []
+        capacity = capacity or max(1 << 16, 4 * n_q)
+        device = queries.device
+        while True:
+            counter = torch.zeros(1, dtype=torch.int32, device=device)
+            out_q = torch.empty(capacity, dtype=torch.int32, device=device)
+            out_l = torch.empty(capacity, dtype=torch.int32, device=device)
+            out_d = torch.empty(capacity, dtype=torch.int32, device=device)
+            grid = (triton.cdiv(n_q, block_q), triton.cdiv(n_l, block_l))
+            self.hamming[grid](q, lib, n_q, n_l, int(max_distance), counter, out_q, out_l,
+                               out_d, capacity, BLOCK_Q=block_q, BLOCK_L=block_l)
+            found = int(counter.item())
+            if found <= capacity:
+                break
+            capacity = found
+        return ref.sort_triples(out_q[:found].long().cpu(), out_l[:found].long().cpu(),
+                                out_d[:found].long().cpu())
+
+    def hamming_raw(self, queries, library, max_distance, capacity, block_q=32,
+                    block_l=128):
+        """The search without sorting or copying back (for the benchmark): hit count."""
+        q = queries.view(torch.int32)
+        lib = library.view(torch.int32)
+        counter = torch.zeros(1, dtype=torch.int32, device=queries.device)
+        out = [torch.empty(capacity, dtype=torch.int32, device=queries.device)
+               for _ in range(3)]
+        grid = (triton.cdiv(len(queries), block_q), triton.cdiv(len(library), block_l))
+        self.hamming[grid](q, lib, len(queries), len(library), int(max_distance), counter,
+                           *out, capacity, BLOCK_Q=block_q, BLOCK_L=block_l)
+        return counter
 
 
-def frames_to_rgb_uint8(frames: torch.Tensor, label=None, corner: str = "top_right",
-                        margin=None):
-    n, _, height, width = frames.shape
-    src = frames.contiguous()
-    if src.dtype not in (torch.float32, torch.float16, torch.bfloat16):
-        src = src.float()
-    out = torch.empty(n, height, width, 3, dtype=torch.uint8, device=frames.device)
-    lab, top, left, lab_h, lab_w, has_label = _label_args(frames, label, corner, margin)
-    block = 512 if width >= 512 else triton.next_power_of_2(max(width, 16))
-    grid = (n, height, triton.cdiv(width, block))
-    _rgb_kernel[grid](src, out, lab, height, width, top, left, lab_h, lab_w,
-                      HAS_LABEL=has_label, BLOCK=block)
-    return out
+@lru_cache(maxsize=8)
+def _fold_matrices(height: int, width: int, device: str):
+    """rows 16×H and cols_t W×16 (rows 8..15 zero): DCT[:8] @ area-pool matrix."""
+    d = ref.dct_matrix(dtype=torch.float64)[: ref.HASH_BLOCK]
+
+    def pool(size):
+        m = torch.zeros(ref.HASH_SIZE, size, dtype=torch.float64)
+        for i in range(ref.HASH_SIZE):
+            start = (i * size) // ref.HASH_SIZE
+            end = -((-(i + 1) * size) // ref.HASH_SIZE)
+            m[i, start:end] = 1.0 / (end - start)
+        return m
+
+    rows = torch.zeros(16, height, dtype=torch.float64)
+    rows[:8] = d @ pool(height)
+    cols_t = torch.zeros(width, 16, dtype=torch.float64)
+    cols_t[:, :8] = (d @ pool(width)).T
+    return (rows.to(device, torch.float32).contiguous(),
+            cols_t.to(device, torch.float32).contiguous())
 
 
-# --- Perceptual hash: the memory-bound part (luma + area sums) runs here ----------------
-
-
-@triton.jit
-def _area_kernel(src, means, H, W, CH: tl.constexpr, BR: tl.constexpr, BC: tl.constexpr):
-    """One program: one 32×32 cell of one frame; sums its luma and stores the floor of the
-    mean in 1/16ths, the cells being those of adaptive average pooling."""
-    frame = tl.program_id(0)
-    i = tl.program_id(1)
-    j = tl.program_id(2)
-    r0 = (i * H) // 32
-    r1 = ((i + 1) * H + 31) // 32
-    c0 = (j * W) // 32
-    c1 = ((j + 1) * W + 31) // 32
-    rows = r0 + tl.arange(0, BR)
-    cols = c0 + tl.arange(0, BC)
-    mask = (rows[:, None] < r1) & (cols[None, :] < c1)
-    pix = frame.to(tl.int64) * H * W + rows[:, None] * W + cols[None, :]
-    if CH == 3:
-        r = tl.load(src + pix * 3, mask=mask, other=0).to(tl.int32)
-        g = tl.load(src + pix * 3 + 1, mask=mask, other=0).to(tl.int32)
-        b = tl.load(src + pix * 3 + 2, mask=mask, other=0).to(tl.int32)
-        luma = (77 * r + 150 * g + 29 * b + 128) >> 8
-    else:
-        luma = tl.load(src + pix, mask=mask, other=0).to(tl.int32)
-    luma = tl.where(mask, luma, 0)
-    total = tl.sum(tl.sum(luma.to(tl.int64), axis=1), axis=0)
-    count = ((r1 - r0) * (c1 - c0)).to(tl.int64)
-    tl.store(means + frame.to(tl.int64) * 1024 + i * 32 + j, (total * 16) // count)
-
-
-def area_means(frames_uint8: torch.Tensor) -> torch.Tensor:
-    src = frames_uint8.contiguous()
-    n, height, width = src.shape[0], src.shape[1], src.shape[2]
-    if height < ref.HASH_SIZE or width < ref.HASH_SIZE:
-        raise ValueError(f"frames must be at least {ref.HASH_SIZE}×{ref.HASH_SIZE} to hash")
-    channels = 3 if src.dim() == 4 else 1
-    means = torch.empty(n, 32, 32, dtype=torch.int64, device=src.device)
-    br = triton.next_power_of_2(-(-height // 32) + 1)
-    bc = triton.next_power_of_2(-(-width // 32) + 1)
-    _area_kernel[(n, 32, 32)](src, means, height, width, CH=channels, BR=br, BC=bc)
-    return means
-
-
-def phash_frames(frames_uint8: torch.Tensor) -> torch.Tensor:
-    # The DCT of 32×32 cells is a few kFLOPs a frame: float64 matmuls on integers, exact.
-    return ref.hash_from_means(area_means(frames_uint8))
-
-
-# --- Hamming search ---------------------------------------------------------------------
-
-
-@triton.jit
-def _popcount64(x):
-    x = x - ((x >> 1) & 0x5555555555555555)
-    x = (x & 0x3333333333333333) + ((x >> 2) & 0x3333333333333333)
-    x = (x + (x >> 4)) & 0x0F0F0F0F0F0F0F0F
-    x = x + (x >> 8)
-    x = x + (x >> 16)
-    x = x + (x >> 32)
-    return (x & 0x7F).to(tl.int32)
-
-
-@triton.jit
-def _hamming_kernel(q_ptr, lib_ptr, out_q, out_l, out_d, counter, NQ, NL, capacity,
-                    max_distance, BQ: tl.constexpr, BL: tl.constexpr):
-    """One program: BQ queries × BL library hashes; matches are appended to the output
-    through an atomic counter."""
-    qi = tl.program_id(0) * BQ + tl.arange(0, BQ)
-    li = tl.program_id(1) * BL + tl.arange(0, BL)
-    q = tl.load(q_ptr + qi, mask=qi < NQ, other=0).to(tl.uint64)
-    lib = tl.load(lib_ptr + li, mask=li < NL, other=0).to(tl.uint64)
-    distance = _popcount64(q[:, None] ^ lib[None, :])
-    hit = (distance <= max_distance) & (qi[:, None] < NQ) & (li[None, :] < NL)
-    flat_hit = tl.reshape(hit, [BQ * BL]).to(tl.int32)
-    found = tl.sum(flat_hit, axis=0)
-    if found > 0:
-        start = tl.atomic_add(counter, found)
-        slot = start + tl.cumsum(flat_hit, axis=0) - 1
-        keep = (flat_hit == 1) & (slot < capacity)
-        q_idx = tl.reshape(qi[:, None] + li[None, :] * 0, [BQ * BL])
-        l_idx = tl.reshape(li[None, :] + qi[:, None] * 0, [BQ * BL])
-        tl.store(out_q + slot, q_idx, mask=keep)
-        tl.store(out_l + slot, l_idx, mask=keep)
-        tl.store(out_d + slot, tl.reshape(distance, [BQ * BL]), mask=keep)
-
-
-def hamming_search(queries: torch.Tensor, library: torch.Tensor, max_distance: int,
-                   capacity: int | None = None) -> list[tuple[int, int, int]]:
-    result = hamming_search_tensors(queries, library, max_distance, capacity)
-    found = list(zip(*(t.tolist() for t in result), strict=True))
-    found.sort(key=lambda t: (t[0], t[2], t[1]))
-    return found
-
-
-def hamming_search_tensors(queries, library, max_distance: int, capacity: int | None = None):
-    """The matches as three device tensors (query, library, distance), unsorted."""
-    q = queries.reshape(-1).to(torch.int64).contiguous()
-    lib = library.reshape(-1).to(torch.int64).contiguous()
-    capacity = capacity or max(1024, 16 * q.numel())
-    while True:
-        out_q = torch.empty(capacity, dtype=torch.int32, device=q.device)
-        out_l = torch.empty(capacity, dtype=torch.int32, device=q.device)
-        out_d = torch.empty(capacity, dtype=torch.int32, device=q.device)
-        counter = torch.zeros(1, dtype=torch.int32, device=q.device)
-        bq, bl = 16, 256
-        grid = (triton.cdiv(q.numel(), bq), triton.cdiv(lib.numel(), bl))
-        _hamming_kernel[grid](q, lib, out_q, out_l, out_d, counter, q.numel(), lib.numel(),
-                              capacity, max_distance, BQ=bq, BL=bl)
-        count = int(counter.item())
-        if count <= capacity:
-            return out_q[:count], out_l[:count], out_d[:count]
-        capacity = count  # too many matches for the buffer: run again with room for all
+@lru_cache(maxsize=1)
+def kernels() -> Kernels:
+    """The kernels, decorated on first use (interpreted under TRITON_INTERPRET=1)."""
+    return Kernels(triton.jit)
