@@ -136,3 +136,23 @@ def test_two_concurrent_claims_exactly_one_wins(series, reviewer, reviewer2):
     assert sorted(outcomes).count("lost") == 1
     item.refresh_from_db()
     assert item.claimed_by.username in outcomes
+
+
+def test_the_item_page_says_who_holds_the_claim(client, submitted, reviewer, reviewer2):
+    services.claim(submitted, reviewer)
+    client.force_login(reviewer2)
+    body = client.get(reverse("review:item", args=[submitted.pk])).content.decode()
+    assert "rev" in body and 'data-testid="claim"' not in body
+    client.force_login(reviewer)
+    body = client.get(reverse("review:item", args=[submitted.pk])).content.decode()
+    assert 'data-testid="approve-form"' in body
+
+
+def test_demo_load_queues_submitted_episodes_once(series):
+    from review import demo
+
+    episode = add_episode(series, 1)
+    demo.load()
+    demo.load()
+    item = ReviewItem.objects.get(episode=episode)
+    assert item.state == "open" and item.checks_state == "done"
