@@ -200,9 +200,11 @@ class Kernels:
     """The public operations backed by one set of decorated kernels."""
 
     def __init__(self, jit):
-        self.finish = jit(_finish_kernel)
-        self.rgb = jit(_rgb_kernel)
-        self.phash = jit(_phash_kernel)
+        # sizes are cast with .to(); a size of 1 must not become a constexpr
+        self.finish = jit(_finish_kernel, do_not_specialize=["height", "width", "half_h",
+                                                             "half_w"])
+        self.rgb = jit(_rgb_kernel, do_not_specialize=["height", "width"])
+        self.phash = jit(_phash_kernel, do_not_specialize=["height", "width"])
         self.hamming = jit(_hamming_kernel)
 
     def finish_frames(self, frames, label=None, corner="top_right", block=256):
