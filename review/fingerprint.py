@@ -1,6 +1,8 @@
 """Sampling a video once (1 frame per second) for perceptual hashes and the visible AI
-label, and comparing hashes with the published library (CPU path; the shared
-`gpu_kernels` take over when they provide phash_frames/hamming_search)."""
+label, and comparing hashes with the published library. The shared `gpu_kernels`
+(phash_frames, hamming_search: Triton on CUDA, torch reference elsewhere) do the hashing
+and the search when importable; the numpy path below is the fallback, with its own algo
+name so hashes of the two never meet."""
 
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -11,6 +13,23 @@ from review import conf
 
 HASH_SIZE = 32  # frames are reduced to 32×32 luma before the DCT
 CPU_ALGO = "dct64-v1"
+SHARED_ALGO = "gpu-kernels-phash-v1"
+
+
+def _shared():
+    try:
+        import gpu_kernels
+    except ImportError:
+        return None
+    if hasattr(gpu_kernels, "phash_frames") and hasattr(gpu_kernels, "hamming_search"):
+        return gpu_kernels
+    return None
+
+
+def _device():
+    import torch
+
+    return "cuda" if torch.cuda.is_available() else "cpu"
 
 
 @dataclass
@@ -38,7 +57,7 @@ def phash_luma(luma: np.ndarray) -> np.ndarray:
     compared with its median (the classic pHash), stable under re-encoding and scaling."""
     coeffs = _DCT @ luma.astype(np.float64) @ _DCT.T
     low = coeffs[:, :8, :8].reshape(len(luma), 64)
-    median = np.median(low[:, 1:], axis=1, keepdims=True)
+    median = np.median(low, axis=1, keepdims=True)
     bits = (low > median).astype(np.uint64)
     return (bits * _BITS).sum(axis=1, dtype=np.uint64).view(np.int64)
 
@@ -53,6 +72,14 @@ def hamming_pairs(queries: np.ndarray, library: np.ndarray, max_distance: int,
     out: list[tuple[int, int, int]] = []
     if len(queries) == 0 or len(library) == 0:
         return out
+    shared = _shared()
+    if shared is not None:
+        import torch
+
+        device = _device()
+        return shared.hamming_search(
+            torch.from_numpy(np.asarray(queries, dtype=np.int64)).to(device),
+            torch.from_numpy(np.asarray(library, dtype=np.int64)).to(device), max_distance)
     q = queries.astype(np.int64).view(np.uint64)
     lib = library.astype(np.int64).view(np.uint64)
     for start in range(0, len(lib), chunk):
@@ -108,14 +135,21 @@ def scan_video(path: Path | str) -> Scan:
             next_t = (int(t / step) + 1) * step
             rgb = frame.to_ndarray(format="rgb24")
             if geometry is None:
-                geometry = (*label_geometry(rgb.shape[0], rgb.shape[1])[:4],
-                            *label_geometry(rgb.shape[0], rgb.shape[1])[4:])
+                geometry = label_geometry(rgb.shape[0], rgb.shape[1])
             scan.label_scores.append(label_score(rgb, geometry))
             small = frame.reformat(width=HASH_SIZE, height=HASH_SIZE, format="gray")
-            lumas.append(small.to_ndarray().astype(np.float32))
+            lumas.append(small.to_ndarray())
             scan.seconds.append(int(round(t)))
             if len(scan.seconds) >= conf.MAX_SAMPLES:
                 break
     if lumas:
-        scan.hashes = phash_luma(np.stack(lumas)).tolist()
+        shared = _shared()
+        if shared is not None:
+            import torch
+
+            frames = torch.from_numpy(np.stack(lumas).astype(np.uint8)).to(_device())
+            scan.hashes = shared.phash_frames(frames).cpu().tolist()
+            scan.algo = SHARED_ALGO
+        else:
+            scan.hashes = phash_luma(np.stack(lumas)).tolist()
     return scan
