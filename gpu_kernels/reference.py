@@ -28,6 +28,7 @@ Conventions, defined here exactly:
 
 import math
 
+import numpy as np
 import torch
 
 HASH_SIZE = 32
@@ -162,14 +163,29 @@ def phash_frames(frames: torch.Tensor) -> torch.Tensor:
 
 # --- Hamming search --------------------------------------------------------------------
 
-_BYTE_POPCOUNT = torch.tensor([bin(i).count("1") for i in range(256)], dtype=torch.int16)
+_M1 = 0x5555555555555555
+_M2 = 0x3333333333333333
+_M4 = 0x0F0F0F0F0F0F0F0F
+_H01 = 0x0101010101010101
+
+
+def popcount_swar(x: torch.Tensor) -> torch.Tensor:
+    """Bits set in each int64 (two's complement), as int64, on any device: the SWAR bit
+    count (the masks clear what the arithmetic shift of a negative value brings in; the
+    final multiply wraps, and its top byte is at most 64)."""
+    x = x - ((x >> 1) & _M1)
+    x = (x & _M2) + ((x >> 2) & _M2)
+    x = (x + (x >> 4)) & _M4
+    return (x * _H01) >> 56
 
 
 def popcount64(x: torch.Tensor) -> torch.Tensor:
-    """Bits set in each int64 (two's complement), as int16."""
-    table = _BYTE_POPCOUNT.to(x.device)
-    as_bytes = x.contiguous().view(torch.uint8).reshape(*x.shape, 8).long()
-    return table[as_bytes].sum(dim=-1, dtype=torch.int16)
+    """Bits set in each int64, as int64; numpy's native bit count on the CPU (some 50×
+    faster than the SWAR in torch there), `popcount_swar` elsewhere."""
+    if x.device.type == "cpu" and hasattr(np, "bitwise_count"):
+        counts = np.bitwise_count(x.contiguous().numpy().view(np.uint64))
+        return torch.from_numpy(counts.astype(np.int64))
+    return popcount_swar(x)
 
 
 def sort_triples(qi: torch.Tensor, li: torch.Tensor, dist: torch.Tensor) -> list:
@@ -183,10 +199,12 @@ def sort_triples(qi: torch.Tensor, li: torch.Tensor, dist: torch.Tensor) -> list
                     strict=True))
 
 
-def hamming_search(queries, library, max_distance: int, chunk: int = 1 << 16) -> list:
-    """Every (query index, library index, distance) with distance ≤ max_distance."""
+def hamming_search(queries, library, max_distance: int, chunk: int | None = None) -> list:
+    """Every (query index, library index, distance) with distance ≤ max_distance. The
+    library is scanned in chunks of about 4M pairs (32 MB per temporary) unless told."""
     queries = torch.as_tensor(queries, dtype=torch.int64)
     library = torch.as_tensor(library, dtype=torch.int64).to(queries.device)
+    chunk = chunk or max(1, (1 << 22) // max(1, len(queries)))
     found_q, found_l, found_d = [], [], []
     for start in range(0, len(library), chunk):
         block = library[start:start + chunk]
@@ -194,7 +212,7 @@ def hamming_search(queries, library, max_distance: int, chunk: int = 1 << 16) ->
         qi, li = torch.nonzero(dist <= max_distance, as_tuple=True)
         found_q.append(qi)
         found_l.append(li + start)
-        found_d.append(dist[qi, li].long())
+        found_d.append(dist[qi, li])
     if not found_q:
         return []
     return sort_triples(torch.cat(found_q).cpu(), torch.cat(found_l).cpu(),

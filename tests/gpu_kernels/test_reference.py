@@ -190,6 +190,30 @@ def test_hash_bits_are_msb_first_signed_int64():
 # --- Hamming search ---------------------------------------------------------------------
 
 
+def test_popcount_counts_every_bit_of_negative_and_positive_values():
+    values = [0, 1, -1, -(2**63), 2**63 - 1, 0x5A5A5A5A5A5A5A5A, -0x123456789ABCDEF]
+    generator = torch.Generator().manual_seed(8)
+    values += torch.randint(-2**63, 2**63 - 1, (200,), generator=generator).tolist()
+    want = [bin(v & (2**64 - 1)).count("1") for v in values]
+    tensor = torch.tensor(values, dtype=torch.int64)
+    assert ref.popcount64(tensor).tolist() == want
+    assert ref.popcount_swar(tensor).tolist() == want  # the path off the CPU
+
+
+def test_hamming_search_agrees_with_a_plain_loop_across_chunks():
+    generator = torch.Generator().manual_seed(9)
+    queries = torch.randint(-2**63, 2**63 - 1, (5,), generator=generator)
+    library = torch.cat([torch.randint(-2**63, 2**63 - 1, (50,), generator=generator),
+                         queries ^ 0xFF, queries ^ (0xF << 60)])
+    want = sorted(((q, i, bin((qv ^ lv) & (2**64 - 1)).count("1"))
+                   for q, qv in enumerate(queries.tolist())
+                   for i, lv in enumerate(library.tolist())
+                   if bin((qv ^ lv) & (2**64 - 1)).count("1") <= 26),
+                  key=lambda t: (t[0], t[2], t[1]))
+    assert ref.hamming_search(queries, library, 26, chunk=7) == want
+    assert gpu_kernels.hamming_search(queries, library, 26) == want
+
+
 def test_hamming_search_sorts_by_query_then_distance_then_index():
     queries = torch.tensor([-1, 0], dtype=torch.int64)  # all ones, all zeros
     library = torch.tensor([0b111, -1, 1, -2, 0, 1 << 62], dtype=torch.int64)
