@@ -144,27 +144,24 @@ def main() -> None:
     for _ in range(20):  # warm-up
         floor(), queue_page()
 
-    def timed(fn, n, before=None):
-        out = []
-        for _ in range(n):
+    # Interleaved: each round times every variant once, so machine noise hits all alike.
+    variants = [
+        ("floor (no query)", floor, None),
+        ("queue page", queue_page, None),
+        ("queue, filtered by studio", lambda: queue_page({"studio": "7"}), None),
+        ("queue, flag=duplicate", lambda: queue_page({"flag": "duplicate"}), None),
+        ("queue, counts cache cold", queue_page, lambda: cache.delete("review:counts")),
+    ]
+    times: dict[str, list[float]] = {name: [] for name, _, _ in variants}
+    for _ in range(args.requests):
+        for name, fn, before in variants:
             if before:
                 before()
             t = time.perf_counter()
             fn()
-            out.append((time.perf_counter() - t) * 1000)
-        return out
-
-    rows = []
-    floor_ms = timed(floor, args.requests)
-    rows.append(("floor (no query)", floor_ms))
-    rows.append(("queue page", timed(queue_page, args.requests)))
-    rows.append(("queue, filtered by studio",
-                 timed(lambda: queue_page({"studio": "7"}), args.requests)))
-    rows.append(("queue, flag=duplicate",
-                 timed(lambda: queue_page({"flag": "duplicate"}), args.requests)))
-    rows.append(("queue, counts cache cold",
-                 timed(queue_page, args.requests // 3,
-                       before=lambda: cache.delete("review:counts"))))
+            times[name].append((time.perf_counter() - t) * 1000)
+    rows = list(times.items())
+    floor_ms = times["floor (no query)"]
     print(f"database: {connection.vendor}; items: {args.items} (filled in {fill_s:.1f} s); "
           f"requests per row: {args.requests}; at {timezone.now():%Y-%m-%d %H:%M}")
     print(f"{'page':32} {'median ms':>10} {'p95 ms':>10} {'p95/floor':>10}")
