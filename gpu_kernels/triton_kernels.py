@@ -12,6 +12,8 @@ from functools import lru_cache
 import torch
 import triton
 import triton.language as tl
+from triton import knobs
+from triton.language.extra import libdevice
 
 from gpu_kernels import reference as ref
 
@@ -143,9 +145,12 @@ def _phash_kernel(src, rows, cols_t, partial, height, width, rows_per_prog,
 
 
 def _hamming_kernel(q_ptr, l_ptr, n_q, n_l, max_distance, counter, out_q, out_l, out_d,
-                    capacity, BLOCK_Q: tl.constexpr, BLOCK_L: tl.constexpr):
-    """A BLOCK_Q×BLOCK_L tile of popcount(q xor l) on the two 32-bit halves; hits are
-    appended at a slot reserved with one atomic add per tile (order fixed afterwards)."""
+                    capacity, HW_POPC: tl.constexpr, BLOCK_Q: tl.constexpr,
+                    BLOCK_L: tl.constexpr):
+    """A BLOCK_Q×BLOCK_L tile of popcount(q xor l) on the two 32-bit halves (the hardware
+    popc when compiled for CUDA, a SWAR bit count under the interpreter, which has no
+    libdevice); hits are appended at a slot reserved with one atomic add per tile (their
+    order is fixed afterwards)."""
     qi = tl.program_id(0) * BLOCK_Q + tl.arange(0, BLOCK_Q)
     li = tl.program_id(1).to(tl.int64) * BLOCK_L + tl.arange(0, BLOCK_L)
     qm = qi < n_q
@@ -155,16 +160,20 @@ def _hamming_kernel(q_ptr, l_ptr, n_q, n_l, max_distance, counter, out_q, out_l,
     l_lo = tl.load(l_ptr + li * 2, mask=lm, other=0).to(tl.uint32, bitcast=True)
     l_hi = tl.load(l_ptr + li * 2 + 1, mask=lm, other=0).to(tl.uint32, bitcast=True)
     dist = tl.zeros([BLOCK_Q, BLOCK_L], dtype=tl.int32)
-    for half in tl.static_range(2):
-        if half == 0:
-            x = q_lo[:, None] ^ l_lo[None, :]
-        else:
-            x = q_hi[:, None] ^ l_hi[None, :]
-        x = x - ((x >> 1) & 0x55555555)
-        x = (x & 0x33333333) + ((x >> 2) & 0x33333333)
-        x = (x + (x >> 4)) & 0x0F0F0F0F
-        x = (x * 0x01010101) >> 24
-        dist += x.to(tl.int32)
+    if HW_POPC:
+        dist += libdevice.popc((q_lo[:, None] ^ l_lo[None, :]).to(tl.int32, bitcast=True))
+        dist += libdevice.popc((q_hi[:, None] ^ l_hi[None, :]).to(tl.int32, bitcast=True))
+    else:
+        for half in tl.static_range(2):
+            if half == 0:
+                x = q_lo[:, None] ^ l_lo[None, :]
+            else:
+                x = q_hi[:, None] ^ l_hi[None, :]
+            x = x - ((x >> 1) & 0x55555555)
+            x = (x & 0x33333333) + ((x >> 2) & 0x33333333)
+            x = (x + (x >> 4)) & 0x0F0F0F0F
+            x = (x * 0x01010101) >> 24
+            dist += x.to(tl.int32)
     hit = (dist <= max_distance) & qm[:, None] & lm[None, :]
     hits = tl.sum(hit.to(tl.int32), axis=1)
     total = tl.sum(hits, axis=0)
@@ -282,7 +291,8 @@ class Kernels:
             out_d = torch.empty(capacity, dtype=torch.int32, device=device)
             grid = (triton.cdiv(n_q, block_q), triton.cdiv(n_l, block_l))
             self.hamming[grid](q, lib, n_q, n_l, int(max_distance), counter, out_q, out_l,
-                               out_d, capacity, BLOCK_Q=block_q, BLOCK_L=block_l)
+                               out_d, capacity, HW_POPC=_hw_popc(queries),
+                               BLOCK_Q=block_q, BLOCK_L=block_l)
             found = int(counter.item())
             if found <= capacity:
                 break
@@ -300,8 +310,13 @@ class Kernels:
                for _ in range(3)]
         grid = (triton.cdiv(len(queries), block_q), triton.cdiv(len(library), block_l))
         self.hamming[grid](q, lib, len(queries), len(library), int(max_distance), counter,
-                           *out, capacity, BLOCK_Q=block_q, BLOCK_L=block_l)
+                           *out, capacity, HW_POPC=_hw_popc(queries), BLOCK_Q=block_q,
+                           BLOCK_L=block_l)
         return counter
+
+
+def _hw_popc(tensor) -> bool:
+    return tensor.is_cuda and not knobs.runtime.interpret
 
 
 @lru_cache(maxsize=8)
