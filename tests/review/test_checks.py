@@ -104,3 +104,19 @@ def test_hook_hint_wants_a_short_hook_line(series):
 def test_a_broken_video_is_a_failed_check(series):
     item = checked(series, 1, b"not a video at all")
     assert levels(item)["video"] == "bad" and item.checks_state == "done"
+
+
+def test_approval_after_the_license_term_is_refused_and_not_recorded(licensed_series,
+                                                                     reviewer):
+    from django.core.exceptions import ValidationError
+
+    from review.models import Decision
+
+    series, lic = licensed_series
+    item = checked(series, 1)
+    services.claim(item, reviewer)
+    with pytest.raises(ValidationError):
+        services.approve(item, reviewer, "A", "premium_2d",
+                         lic.ends_on + datetime.timedelta(days=1))
+    item.episode.refresh_from_db()
+    assert item.episode.status == "in_review" and not Decision.objects.exists()
