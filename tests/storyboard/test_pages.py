@@ -149,3 +149,19 @@ def test_a_one_sentence_edit_keeps_the_keyframes_seed_and_adds_the_instruction(
     assert edit.params["seed"] == 42 and edit.params["steps"] == 2
     assert edit.params["prompt"].endswith("改成夜晚")
     assert edit.params["edit_of"] == str(shot.keyframe_job_id)
+
+
+def test_the_demo_storyboard_loads_once():
+    from creators import demo as creators_demo
+    from creators.services import create_studio
+    from storyboard import demo
+    from tests.conftest import make_user
+
+    create_studio(make_user("lin"), "月光动画", slug="moonlight")
+    creators_demo.load()
+    demo.load()
+    demo.load()
+    board = services.storyboard_for(
+        creators.Episode.objects.get(series__studio__slug="moonlight", number=1))
+    assert board.shots.count() == 3 and board.shots.get(order=1).is_hook
+    assert Character.objects.filter(series=board.episode.series).count() == 2
