@@ -108,5 +108,5 @@ def reviewer_stats(days: int = 30) -> dict:
         "per_day": round(len(waits) / days, 1),
         "median_wait_hours": round(statistics.median(waits) / 3600, 1) if waits else None,
         "per_reviewer": per_reviewer,
-        "reasons": [(labels.get(code, code), n) for code, n in reasons.items()],
+        "reasons": [(code, labels.get(code, code), n) for code, n in reasons.items()],
     }

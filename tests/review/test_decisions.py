@@ -141,4 +141,4 @@ def test_reviewer_statistics_count_throughput_waits_and_reasons(client, series, 
     from review.queries import reviewer_stats
 
     stats = reviewer_stats()
-    assert stats["total"] == 2 and dict(stats["reasons"])["Copyright"] == 1
+    assert stats["total"] == 2 and {c: n for c, _, n in stats["reasons"]}["copyright"] == 1
