@@ -195,6 +195,11 @@ def _hamming_kernel(q_ptr, l_ptr, n_q, n_l, max_distance, counter, out_q, out_l,
 
 # --- Launchers ---------------------------------------------------------------------------
 
+# No fused multiply-add in the float → uint8 step: (x + 1) * 127.5 + 0.5 is rounded after
+# each operation, as in the reference, so the integer outputs match it exactly.
+_EXACT = {} if knobs.runtime.interpret else {"enable_fp_fusion": False}
+_FUSED = {} if knobs.runtime.interpret else {"enable_fp_fusion": True}
+
 
 def _label_args(frames, label, corner):
     height, width = frames.shape[-2:]
@@ -231,7 +236,7 @@ class Kernels:
         self.finish[(n, triton.cdiv(quads, block))](
             frames, lab, y, u, v, height, width, height // 2, width // 2, *geometry,
             *ref.Y_COEFFS, *ref.CB_COEFFS, *ref.CR_COEFFS, ref.Y_OFFSET, ref.C_OFFSET,
-            HAS_LABEL=has_label, BLOCK=block,
+            HAS_LABEL=has_label, BLOCK=block, **_EXACT,
         )
         return y, u, v
 
@@ -244,6 +249,7 @@ class Kernels:
             return out
         self.rgb[(n, triton.cdiv(height * width, block))](
             frames, lab, out, height, width, *geometry, HAS_LABEL=has_label, BLOCK=block,
+            **_EXACT,
         )
         return out
 
@@ -262,7 +268,7 @@ class Kernels:
         partial = torch.empty((n, bands, 16, 16), dtype=torch.float32, device=frames.device)
         self.phash[(n, bands)](
             frames, rows, cols_t, partial, height, width, rows_per_prog,
-            IS_RGB=is_rgb, BLOCK_H=block_h, BLOCK_W=block_w,
+            IS_RGB=is_rgb, BLOCK_H=block_h, BLOCK_W=block_w, **_FUSED,
         )
         return partial.sum(dim=1)[:, :8, :8].reshape(n, 64)
 
@@ -292,7 +298,7 @@ class Kernels:
             grid = (triton.cdiv(n_q, block_q), triton.cdiv(n_l, block_l))
             self.hamming[grid](q, lib, n_q, n_l, int(max_distance), counter, out_q, out_l,
                                out_d, capacity, HW_POPC=_hw_popc(queries),
-                               BLOCK_Q=block_q, BLOCK_L=block_l)
+                               BLOCK_Q=block_q, BLOCK_L=block_l, **_FUSED)
             found = int(counter.item())
             if found <= capacity:
                 break
@@ -311,7 +317,7 @@ class Kernels:
         grid = (triton.cdiv(len(queries), block_q), triton.cdiv(len(library), block_l))
         self.hamming[grid](q, lib, len(queries), len(library), int(max_distance), counter,
                            *out, capacity, HW_POPC=_hw_popc(queries), BLOCK_Q=block_q,
-                           BLOCK_L=block_l)
+                           BLOCK_L=block_l, **_FUSED)
         return counter
 
 
