@@ -4,7 +4,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
-from config import views
+from config import media, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -18,9 +18,6 @@ urlpatterns = [
     path("review/", include("review.urls")),
     path("revenue/", include("revenue.urls")),
     path("storyboard/", include("storyboard.urls")),
+    # Every uploaded or generated file is checked against its owner (config/media.py).
+    path(settings.MEDIA_URL.strip("/") + "/<path:path>", media.serve, name="media"),
 ]
-
-if settings.DEBUG:
-    from django.conf.urls.static import static
-
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
