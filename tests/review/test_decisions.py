@@ -5,7 +5,7 @@ import asyncio
 import datetime
 
 import pytest
-from asgiref.sync import async_to_sync
+from asgiref.sync import async_to_sync, sync_to_async
 from channels.layers import get_channel_layer
 from django.core.exceptions import ValidationError
 from django.urls import reverse
@@ -114,14 +114,20 @@ def test_the_admin_shows_the_audit_trail_read_only(client, submitted, reviewer):
 
 def test_the_studio_hears_the_decision_live(submitted, reviewer,
                                            django_capture_on_commit_callbacks):
-    layer = get_channel_layer()
-    channel = async_to_sync(layer.new_channel)()
-    async_to_sync(layer.group_add)(studio_group(submitted.studio_id), channel)
-    services.claim(submitted, reviewer)
-    with django_capture_on_commit_callbacks(execute=True):
-        services.approve(submitted, reviewer, "A", "premium_2d", timezone.localdate())
-    event = async_to_sync(asyncio.wait_for)(layer.receive(channel), 10)
-    payload = event["payload"]
+    def decide():
+        services.claim(submitted, reviewer)
+        with django_capture_on_commit_callbacks(execute=True):
+            services.approve(submitted, reviewer, "A", "premium_2d", timezone.localdate())
+
+    async def listen_while_deciding():
+        # One event loop for the whole exchange: channel layers are per loop.
+        layer = get_channel_layer()
+        channel = await layer.new_channel()
+        await layer.group_add(studio_group(submitted.studio_id), channel)
+        await sync_to_async(decide)()
+        return await asyncio.wait_for(layer.receive(channel), 10)
+
+    payload = async_to_sync(listen_while_deciding)()["payload"]
     assert payload["type"] == "review.decision" and payload["decision"] == "approve"
     assert submitted.episode.ref in payload["message"] and "A" in payload["message"]
 
