@@ -1,12 +1,23 @@
-"""Writes and rules of the IP library: licenses and what they allow."""
+"""Writes and rules of the IP library: IPs, license applications, licenses and what they
+allow. The overlap rules are also guarded by the database (migration 0003)."""
 
 import datetime
+from decimal import Decimal
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from creators.models import Studio
-from library.models import License
+from creators.models import Membership, Series, Studio, User
+from library.models import IP, ApplicationEvent, License, LicenseApplication, Tag
+
+Status = LicenseApplication.Status
+Action = ApplicationEvent.Action
+
+
+# --- What a license allows --------------------------------------------------------------
 
 
 def assert_license_usable(studio: Studio, license: License, on_date: datetime.date) -> None:
@@ -20,3 +31,255 @@ def assert_license_usable(studio: Studio, license: License, on_date: datetime.da
             % {"start": license.starts_on, "end": license.ends_on, "day": on_date},
             code="outside_term",
         )
+
+
+def assert_can_add_episode(series: Series, today: datetime.date | None = None) -> None:
+    """An expired (or not yet started) license blocks new episodes; the episodes already
+    made under it stay. Original series are never blocked."""
+    if series.license_id is None:
+        return
+    today = today or timezone.localdate()
+    license = series.license
+    if license.ends_on < today:
+        raise ValidationError(
+            _("The license for %(ip)s expired on %(end)s: no new episodes can be added.")
+            % {"ip": license.ip, "end": license.ends_on},
+            code="expired",
+        )
+    assert_license_usable(series.studio, license, today)
+
+
+# --- The overlap rules ------------------------------------------------------------------
+
+
+def _check_terms(starts_on: datetime.date, ends_on: datetime.date, share: Decimal,
+                 minimum_guarantee: Decimal) -> None:
+    if ends_on < starts_on:
+        raise ValidationError(_("The term must end on or after its start."), code="term_order")
+    if not (Decimal("0") <= share <= Decimal("1")):
+        raise ValidationError(_("The licensor share must be between 0 and 1."), code="share")
+    if minimum_guarantee < 0:
+        raise ValidationError(_("The minimum guarantee cannot be negative."), code="mg")
+
+
+def conflicting_licenses(ip: IP, exclusive: bool, starts_on: datetime.date,
+                         ends_on: datetime.date):
+    """Licenses on the IP that a new license with these terms would collide with."""
+    overlapping = License.objects.filter(ip=ip, starts_on__lte=ends_on, ends_on__gte=starts_on)
+    return overlapping if exclusive else overlapping.filter(exclusive=True)
+
+
+def assert_terms_available(ip: IP, exclusive: bool, starts_on: datetime.date,
+                           ends_on: datetime.date) -> None:
+    if conflicting_licenses(ip, exclusive, starts_on, ends_on).exists():
+        if exclusive:
+            message = _("Another license on this IP overlaps these dates, so an exclusive "
+                        "license cannot be granted.")
+        else:
+            message = _("An exclusive license on this IP overlaps these dates.")
+        raise ValidationError(message, code="overlap")
+
+
+def _lock_ip(ip: IP) -> IP:
+    """Serialises every license decision on one IP (the database trigger does the same)."""
+    return IP.objects.select_for_update().get(pk=ip.pk)
+
+
+@transaction.atomic
+def grant_license(ip: IP, studio: Studio, *, exclusive: bool, starts_on: datetime.date,
+                  ends_on: datetime.date, licensor_share: Decimal,
+                  minimum_guarantee: Decimal = Decimal("0.00"),
+                  territories: str = "CN") -> License:
+    """Creates a license if the rules allow it; ValidationError otherwise."""
+    ip = _lock_ip(ip)
+    _check_terms(starts_on, ends_on, licensor_share, minimum_guarantee)
+    if exclusive and not ip.exclusive_allowed:
+        raise ValidationError(_("The rights holder does not offer exclusive licenses."),
+                              code="exclusive_not_offered")
+    assert_terms_available(ip, exclusive, starts_on, ends_on)
+    try:
+        with transaction.atomic():
+            return License.objects.create(
+                ip=ip, studio=studio, exclusive=exclusive, starts_on=starts_on,
+                ends_on=ends_on, licensor_share=licensor_share,
+                minimum_guarantee=minimum_guarantee, territories=territories,
+            )
+    except IntegrityError as error:
+        # Only reachable if a writer bypassed this function's lock.
+        raise ValidationError(_("An overlapping license was granted at the same moment."),
+                              code="overlap") from error
+
+
+# --- IPs --------------------------------------------------------------------------------
+
+
+def _unique_ip_slug(title: str) -> str:
+    import secrets
+
+    root = slugify(title, allow_unicode=False)[:60] or "ip"
+    slug = root
+    while IP.objects.filter(slug=slug).exists():
+        slug = f"{root}-{secrets.token_hex(3)}"
+    return slug
+
+
+def parse_tags(text: str) -> list[str]:
+    """Tags typed as "玄幻, 系统 修仙": split on commas, 、 and whitespace, deduplicated."""
+    import re
+
+    seen: list[str] = []
+    for name in re.split(r"[,，、\s]+", text or ""):
+        name = name.strip()[:40]
+        if name and name not in seen:
+            seen.append(name)
+    return seen
+
+
+def _set_tags(ip: IP, names: list[str]) -> None:
+    tags = []
+    for name in names:
+        tag, _created = Tag.objects.get_or_create(name=name)
+        tags.append(tag)
+    ip.tags.set(tags)
+
+
+@transaction.atomic
+def create_ip(holder: User, *, tags: list[str] | None = None, **fields) -> IP:
+    if not (holder.is_rights_holder or holder.is_staff):
+        raise PermissionDenied
+    ip = IP(rights_holder=holder, slug=fields.pop("slug", None) or _unique_ip_slug(
+        fields["title"]), **fields)
+    ip.full_clean(exclude=["cover"])
+    ip.save()
+    _set_tags(ip, tags or [])
+    return ip
+
+
+@transaction.atomic
+def update_ip(user: User, ip: IP, *, tags: list[str] | None = None, **fields) -> IP:
+    if ip.rights_holder_id != user.id and not user.is_staff:
+        raise PermissionDenied
+    for name, value in fields.items():
+        setattr(ip, name, value)
+    ip.full_clean(exclude=["cover"])
+    ip.save()
+    if tags is not None:
+        _set_tags(ip, tags)
+    return ip
+
+
+# --- Applications -----------------------------------------------------------------------
+
+
+def can_decide(user: User, application: LicenseApplication) -> bool:
+    """The rights holder of the IP, or staff, decides on the studio's proposal."""
+    return user.is_authenticated and (
+        user.is_staff or application.ip.rights_holder_id == user.id
+    )
+
+
+def acts_for_studio(user: User, application: LicenseApplication) -> bool:
+    return user.is_authenticated and Membership.objects.filter(
+        studio_id=application.studio_id, user=user
+    ).exists()
+
+
+def _record(application: LicenseApplication, actor: User, action: str, note: str = "") -> None:
+    ApplicationEvent.objects.create(application=application, actor=actor, action=action,
+                                    terms=application.terms(), note=note)
+
+
+def _move(application: LicenseApplication, sources: set[str], target: str, **fields) -> None:
+    """Conditional UPDATE: the step happens only if nobody moved the application first."""
+    moved = LicenseApplication.objects.filter(pk=application.pk, status__in=sources).update(
+        status=target, updated_at=timezone.now(), **fields
+    )
+    if moved != 1:
+        raise ValidationError(_("This application has already been decided."), code="stale")
+    application.status = target
+    for name, value in fields.items():
+        setattr(application, name, value)
+
+
+@transaction.atomic
+def apply_for_license(user: User, studio: Studio, ip: IP, *, exclusive: bool,
+                      starts_on: datetime.date, ends_on: datetime.date,
+                      licensor_share: Decimal, minimum_guarantee: Decimal = Decimal("0.00"),
+                      territories: str = "CN", note: str = "",
+                      today: datetime.date | None = None) -> LicenseApplication:
+    if not Membership.objects.filter(studio=studio, user=user).exists():
+        raise PermissionDenied
+    today = today or timezone.localdate()
+    _check_terms(starts_on, ends_on, licensor_share, minimum_guarantee)
+    if starts_on < today:
+        raise ValidationError(_("The term cannot start in the past."), code="past")
+    if exclusive and not ip.exclusive_allowed:
+        raise ValidationError(_("The rights holder does not offer exclusive licenses."),
+                              code="exclusive_not_offered")
+    ip = _lock_ip(ip)
+    assert_terms_available(ip, exclusive, starts_on, ends_on)
+    application = LicenseApplication.objects.create(
+        ip=ip, studio=studio, applicant=user, exclusive=exclusive, starts_on=starts_on,
+        ends_on=ends_on, licensor_share=licensor_share, minimum_guarantee=minimum_guarantee,
+        territories=territories,
+    )
+    _record(application, user, Action.APPLIED, note)
+    return application
+
+
+@transaction.atomic
+def counter_application(user: User, application: LicenseApplication, *, exclusive: bool,
+                        starts_on: datetime.date, ends_on: datetime.date,
+                        licensor_share: Decimal, minimum_guarantee: Decimal,
+                        territories: str = "CN", note: str = "") -> LicenseApplication:
+    if not can_decide(user, application):
+        raise PermissionDenied
+    _check_terms(starts_on, ends_on, licensor_share, minimum_guarantee)
+    _move(application, {Status.PENDING}, Status.COUNTERED, exclusive=exclusive,
+          starts_on=starts_on, ends_on=ends_on, licensor_share=licensor_share,
+          minimum_guarantee=minimum_guarantee, territories=territories)
+    _record(application, user, Action.COUNTERED, note)
+    return application
+
+
+@transaction.atomic
+def accept_application(user: User, application: LicenseApplication,
+                       note: str = "") -> License:
+    """The holder (or staff) accepts a proposal; the studio accepts a counter. Either way
+    the terms on the table become a License, if the rules still allow them."""
+    if application.status == Status.PENDING:
+        allowed = can_decide(user, application)
+    elif application.status == Status.COUNTERED:
+        allowed = acts_for_studio(user, application)
+    else:
+        raise ValidationError(_("This application has already been decided."), code="stale")
+    if not allowed:
+        raise PermissionDenied
+    _lock_ip(application.ip)
+    _move(application, {application.status}, Status.ACCEPTED)
+    license = grant_license(
+        application.ip, application.studio, exclusive=application.exclusive,
+        starts_on=application.starts_on, ends_on=application.ends_on,
+        licensor_share=application.licensor_share,
+        minimum_guarantee=application.minimum_guarantee, territories=application.territories,
+    )
+    LicenseApplication.objects.filter(pk=application.pk).update(license=license)
+    application.license = license
+    _record(application, user, Action.ACCEPTED, note)
+    return license
+
+
+@transaction.atomic
+def decline_application(user: User, application: LicenseApplication,
+                        note: str = "") -> LicenseApplication:
+    """The holder (or staff) declines; the studio withdraws its application or refuses a
+    counter."""
+    if can_decide(user, application):
+        target, action = Status.DECLINED, Action.DECLINED
+    elif acts_for_studio(user, application):
+        target, action = Status.WITHDRAWN, Action.WITHDRAWN
+    else:
+        raise PermissionDenied
+    _move(application, {Status.PENDING, Status.COUNTERED}, target)
+    _record(application, user, action, note)
+    return application
