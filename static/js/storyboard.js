@@ -5,7 +5,9 @@
   var board = document.getElementById("storyboard");
   if (!board) return;
   var running = (board.dataset.running || "").split(",").filter(Boolean);
-  var assembling = board.dataset.assembling === "1";
+  // Assembling until the new video is also probed (the submit button needs the probe).
+  var assembling = board.dataset.assembling === "1" ||
+    ["pending", "running"].indexOf(board.dataset.probe) !== -1;
   var reloading = false;
 
   function reload() {
@@ -29,7 +31,9 @@
     if (event.type === "storyboard.assembly") {
       var bar2 = document.querySelector("#assemble .bar");
       if (bar2 && event.progress) bar2.style.width = event.progress + "%";
-      if (event.state === "succeeded" || event.state === "failed") setTimeout(reload, 300);
+      if (assembling && (event.state === "succeeded" || event.state === "failed")) {
+        setTimeout(reload, 300);
+      }
     }
     if (event.type === "episode.probe" && event.state === "done" && assembling) reload();
   });
@@ -40,7 +44,8 @@
         .then(function (r) { return r.json(); })
         .then(function (state) {
           var still = state.running.filter(function (id) { return running.indexOf(id) !== -1; });
-          var busy = state.assembly && ["queued", "running"].indexOf(state.assembly.state) !== -1;
+          var busy = (state.assembly && ["queued", "running"].indexOf(state.assembly.state) !== -1) ||
+            ["pending", "running"].indexOf(state.episode.probe) !== -1;
           if (still.length < running.length || (assembling && !busy)) {
             clearInterval(timer);
             reload();

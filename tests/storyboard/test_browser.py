@@ -94,7 +94,8 @@ def test_a_creator_storyboards_animates_assembles_plays_and_submits(
     page.get_by_test_id("assemble").click()
     video = page.get_by_test_id("episode-video")
     video.wait_for(timeout=60000)
-    page.get_by_test_id("submit").wait_for()
+    # The page settles once the new video passed the probe: submit becomes possible.
+    page.locator("[data-testid=submit]:not([disabled])").wait_for(timeout=30000)
     assert page.get_by_test_id("assembly-state").get_attribute("data-state") == "succeeded"
     played = page.evaluate("""async () => {
         const v = document.querySelector('[data-testid=episode-video]');
