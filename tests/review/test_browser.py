@@ -25,6 +25,7 @@ def test_creator_submits_reviewer_approves_and_creator_sees_it_live(
     episode.cover.save("cover.png", ContentFile(_png()), save=True)
     reviewer = make_user("rev", is_reviewer=True)
     base = asgi_server.url
+    page.set_default_timeout(30000)  # a loaded shared CI machine: generous, not flaky
 
     login(page.context, owner, base)
     page.goto(f"{base}/studio/{series.studio.slug}/episodes/{episode.ref}/")
@@ -34,6 +35,7 @@ def test_creator_submits_reviewer_approves_and_creator_sees_it_live(
 
     other = chromium.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
     try:
+        other.set_default_timeout(30000)
         rpage = other.new_page()
         login(other, reviewer, base)
         rpage.goto(f"{base}/review/")
@@ -53,7 +55,7 @@ def test_creator_submits_reviewer_approves_and_creator_sees_it_live(
         other.close()
 
     live = page.get_by_test_id("review-live")
-    live.wait_for(state="visible", timeout=15000)
+    live.wait_for(state="visible")
     assert episode.ref in live.inner_text() and "A" in live.inner_text()
     decision = Decision.objects.get(episode=episode)
     assert (decision.kind, decision.grade, decision.reviewer) == ("approve", "A", reviewer)
