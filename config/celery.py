@@ -17,6 +17,16 @@ app.conf.beat_schedule = {
         "schedule": 3600.0,
         "options": {"queue": "cpu"},
     },
+    "review-expire-claims": {
+        "task": "review.expire_claims",
+        "schedule": 60.0,
+        "options": {"queue": "cpu"},
+    },
+    "review-sync-submissions": {
+        "task": "review.sync_submissions",
+        "schedule": 30.0,
+        "options": {"queue": "cpu"},
+    },
 }
 app.conf.broker_connection_retry_on_startup = True
 app.autodiscover_tasks()

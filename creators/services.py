@@ -58,12 +58,19 @@ def _move(episode: Episode, allowed_from: set[str], to: str, **fields) -> Episod
 
 
 def submit_episode(episode: Episode) -> Episode:
-    """Hands the episode to review (completeness checks belong to the caller's form)."""
-    return _move(
+    """Hands the episode to review (completeness checks belong to the caller's form); the
+    review queue hears of it through `episode_submitted` once the transaction commits."""
+    from creators.signals import episode_submitted
+
+    moved = _move(
         episode,
         {Episode.Status.DRAFT, Episode.Status.REJECTED, Episode.Status.CHANGES_REQUESTED},
         Episode.Status.SUBMITTED,
     )
+    transaction.on_commit(
+        lambda: episode_submitted.send(sender=Episode, episode=moved), robust=True
+    )
+    return moved
 
 
 def start_review(episode: Episode) -> Episode:
