@@ -32,3 +32,8 @@ def terms(**overrides) -> dict:
     }
     base.update(overrides)
     return base
+
+
+@pytest.fixture
+def make_staff(db):
+    return make_user("staffer", is_staff=True, is_creator=False)

@@ -1,0 +1,106 @@
+"""Forms of the IP library: search, IP editing, applications and counters."""
+
+import datetime
+from decimal import Decimal
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from library.models import IP
+from library.services import parse_tags
+
+
+class SearchForm(forms.Form):
+    title = forms.CharField(label=_("Title"), required=False, max_length=100)
+    author = forms.CharField(label=_("Author"), required=False, max_length=100)
+    tag = forms.CharField(label=_("Tag"), required=False, max_length=40)
+    kind = forms.ChoiceField(label=_("Kind"), required=False,
+                             choices=[("", _("Any kind"))] + list(IP.Kind.choices))
+    exclusive = forms.BooleanField(label=_("Available for exclusive"), required=False)
+    page = forms.IntegerField(required=False, min_value=1, max_value=100000)
+
+
+class IPForm(forms.ModelForm):
+    tags = forms.CharField(label=_("Tags"), required=False, max_length=400,
+                           help_text=_("Separated by commas, e.g. 玄幻, 系统"))
+
+    class Meta:
+        model = IP
+        fields = ("title", "original_author", "kind", "synopsis", "exclusive_allowed",
+                  "licensor_share", "minimum_guarantee", "term_months", "territories")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["tags"].initial = ", ".join(t.name for t in self.instance.tags.all())
+
+    def clean_tags(self) -> list[str]:
+        return parse_tags(self.cleaned_data.get("tags", ""))
+
+
+class TermsForm(forms.Form):
+    exclusive = forms.BooleanField(label=_("Exclusive"), required=False)
+    starts_on = forms.DateField(label=_("Starts on"),
+                                widget=forms.DateInput(attrs={"type": "date"}))
+    ends_on = forms.DateField(label=_("Ends on"), widget=forms.DateInput(attrs={"type": "date"}))
+    licensor_share = forms.DecimalField(label=_("Licensor share (0–1)"), min_value=Decimal("0"),
+                                        max_value=Decimal("1"), max_digits=5, decimal_places=4)
+    minimum_guarantee = forms.DecimalField(label=_("Minimum guarantee (CNY)"),
+                                           min_value=Decimal("0"), max_digits=14,
+                                           decimal_places=2)
+    territories = forms.CharField(label=_("Territories"), max_length=200, initial="CN")
+    note = forms.CharField(label=_("Note"), required=False, max_length=1000,
+                           widget=forms.Textarea(attrs={"rows": 2}))
+
+    def clean(self):
+        data = super().clean()
+        if data.get("starts_on") and data.get("ends_on") and data["ends_on"] < data["starts_on"]:
+            raise forms.ValidationError(_("The term must end on or after its start."))
+        return data
+
+    @classmethod
+    def offered_by(cls, ip: IP, **kwargs) -> "TermsForm":
+        start = timezone.localdate()
+        end = _add_months(start, ip.term_months) - datetime.timedelta(days=1)
+        return cls(initial={"exclusive": ip.exclusive_allowed, "starts_on": start,
+                            "ends_on": end, "licensor_share": ip.licensor_share,
+                            "minimum_guarantee": ip.minimum_guarantee,
+                            "territories": ip.territories}, **kwargs)
+
+    def terms(self) -> dict:
+        return {k: self.cleaned_data[k] for k in ("exclusive", "starts_on", "ends_on",
+                                                  "licensor_share", "minimum_guarantee",
+                                                  "territories")}
+
+
+class ApplyForm(TermsForm):
+    studio = forms.ChoiceField(label=_("Studio"))
+    field_order = ["studio"]
+
+    def __init__(self, *args, studios, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.studios = {str(s.pk): s for s in studios}
+        self.fields["studio"].choices = [(str(s.pk), s.name) for s in studios]
+
+    def clean_studio(self):
+        return self.studios[self.cleaned_data["studio"]]
+
+    @classmethod
+    def offered_by(cls, ip: IP, **kwargs) -> "ApplyForm":
+        base = TermsForm.offered_by(ip)
+        return cls(initial=base.initial, **kwargs)
+
+
+class NoteForm(forms.Form):
+    note = forms.CharField(label=_("Note"), required=False, max_length=1000,
+                           widget=forms.Textarea(attrs={"rows": 2}))
+
+
+def _add_months(day: datetime.date, months: int) -> datetime.date:
+    import calendar
+
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    return day.replace(year=year, month=month,
+                       day=min(day.day, calendar.monthrange(year, month)[1]))
