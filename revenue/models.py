@@ -1,0 +1,219 @@
+"""Revenue: coefficient policies, imported revenue lines, settlement runs and the
+double-entry ledger the statements are read from."""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+MONEY = {"max_digits": 16, "decimal_places": 2}
+EXACT = {"max_digits": 30, "decimal_places": 10}
+
+
+class PolicyVersion(models.Model):
+    """A coefficient policy, effective from valid_from until the next version's. The
+    coefficients are kept as decimal strings in `data` (the import file's shape)."""
+
+    name = models.CharField(_("name"), max_length=200)
+    valid_from = models.DateField(_("valid from"), unique=True)
+    data = models.JSONField(_("coefficients"))
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["valid_from"]
+        verbose_name = _("policy version")
+
+    def __str__(self) -> str:
+        return f"{self.valid_from} {self.name}"
+
+    def save(self, *args, **kwargs):
+        if self.is_used():
+            raise ValueError("a policy version used by a settlement is never edited")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        if self.is_used():
+            raise ValueError("a policy version used by a settlement is never deleted")
+        return super().delete(*args, **kwargs)
+
+    def is_used(self) -> bool:
+        return self.pk is not None and RevenueLine.objects.filter(policy_id=self.pk).exists()
+
+
+class ImportBatch(models.Model):
+    """One uploaded revenue file: accepted whole, or refused with every bad row."""
+
+    class Status(models.TextChoices):
+        ACCEPTED = "accepted", _("Accepted")
+        REFUSED = "refused", _("Refused")
+
+    platform = models.SlugField(_("platform"), max_length=40)
+    filename = models.CharField(_("file"), max_length=255)
+    sha256 = models.CharField(max_length=64)
+    status = models.CharField(max_length=10, choices=Status.choices)
+    rows = models.PositiveIntegerField(default=0)
+    errors = models.JSONField(default=list, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["sha256"], condition=models.Q(status="accepted"),
+                name="revenue_batch_unique_content",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.platform} {self.filename} ({self.status})"
+
+
+class SettlementLock(models.Model):
+    """One row locked (select_for_update) by every settlement, so runs are serial."""
+
+    key = models.CharField(max_length=20, unique=True)
+
+    def __str__(self) -> str:
+        return self.key
+
+
+class SettlementRun(models.Model):
+    period = models.CharField(_("period"), max_length=7, unique=True)  # YYYY-MM
+    policy = models.ForeignKey(PolicyVersion, on_delete=models.PROTECT, related_name="runs")
+    lines = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-period"]
+
+    def __str__(self) -> str:
+        return self.period
+
+
+class RevenueLine(models.Model):
+    date = models.DateField()
+    platform = models.SlugField(max_length=40)
+    episode = models.ForeignKey("creators.Episode", on_delete=models.PROTECT,
+                                related_name="revenue_lines")
+    episode_ref = models.CharField(max_length=40)
+    valid_views = models.PositiveBigIntegerField()
+    valid_minutes = models.DecimalField(**MONEY)
+    ad_revenue = models.DecimalField(**MONEY)
+    batch = models.ForeignKey(ImportBatch, on_delete=models.PROTECT, related_name="lines")
+    # Filled by the settlement run that took the line.
+    settled_in = models.ForeignKey(SettlementRun, null=True, blank=True,
+                                   on_delete=models.PROTECT, related_name="revenue_lines")
+    policy = models.ForeignKey(PolicyVersion, null=True, blank=True, on_delete=models.PROTECT,
+                               related_name="lines")
+    coefficients = models.JSONField(null=True, blank=True)
+    license = models.ForeignKey("library.License", null=True, blank=True,
+                                on_delete=models.PROTECT, related_name="revenue_lines")
+    minute_part = models.DecimalField(null=True, blank=True, **EXACT)
+    ad_part = models.DecimalField(null=True, blank=True, **EXACT)
+    base = models.DecimalField(null=True, blank=True, **MONEY)
+    royalty = models.DecimalField(null=True, blank=True, **MONEY)
+    studio_share = models.DecimalField(null=True, blank=True, **MONEY)
+    late = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["date", "episode_ref", "platform"]
+        constraints = [
+            models.UniqueConstraint(fields=["date", "platform", "episode_ref"],
+                                    name="revenue_line_unique_day"),
+        ]
+        indexes = [models.Index(fields=["settled_in", "date"])]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.platform} {self.episode_ref}"
+
+
+class Account(models.Model):
+    class Kind(models.TextChoices):
+        STUDIO = "studio", _("Studio")
+        LICENSOR = "licensor", _("Rights holder")
+        PLATFORM_REVENUE = "platform_revenue", _("Platform: distribution revenue")
+        PLATFORM_INCENTIVES = "platform_incentives", _("Platform: incentives")
+        PLATFORM_ADVANCES = "platform_advances", _("Platform: advances")
+        PLATFORM_CASH = "platform_cash", _("Platform: cash")
+
+    kind = models.CharField(max_length=24, choices=Kind.choices)
+    studio = models.OneToOneField("creators.Studio", null=True, blank=True,
+                                  on_delete=models.PROTECT, related_name="revenue_account")
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                on_delete=models.PROTECT, related_name="revenue_account")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind"],
+                condition=models.Q(studio__isnull=True, user__isnull=True),
+                name="revenue_one_platform_account_per_kind",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return str(self.studio or self.user or self.get_kind_display())
+
+
+class LedgerTransaction(models.Model):
+    """A balanced set of entries. Never edited: corrections are reversing transactions."""
+
+    period = models.CharField(max_length=7, db_index=True)
+    day = models.DateField()
+    memo = models.CharField(max_length=200)
+    run = models.ForeignKey(SettlementRun, null=True, blank=True, on_delete=models.PROTECT,
+                            related_name="transactions")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.period} {self.memo}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None and not kwargs.get("force_insert"):
+            raise ValueError("ledger transactions are never edited")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("ledger transactions are never deleted")
+
+
+class LedgerEntry(models.Model):
+    """Signed amount: positive credits the account (the platform owes the payee more)."""
+
+    class Kind(models.TextChoices):
+        SHARE = "share", _("Revenue share")
+        ROYALTY = "royalty", _("Royalty")
+        UPLIFT = "uplift", _("Continuous-creation uplift")
+        HIT_BONUS = "hit_bonus", _("Hit bonus")
+        MG_ADVANCE = "mg_advance", _("Minimum guarantee advanced")
+        MG_RECOUP = "mg_recoup", _("Minimum guarantee recouped")
+        PAYOUT = "payout", _("Payout")
+        PLATFORM = "platform", _("Platform side")
+
+    transaction = models.ForeignKey(LedgerTransaction, on_delete=models.PROTECT,
+                                    related_name="entries")
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="entries")
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    amount = models.DecimalField(**MONEY)
+    series = models.ForeignKey("creators.Series", null=True, blank=True,
+                               on_delete=models.PROTECT, related_name="+")
+    episode = models.ForeignKey("creators.Episode", null=True, blank=True,
+                                on_delete=models.PROTECT, related_name="+")
+    license = models.ForeignKey("library.License", null=True, blank=True,
+                                on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        indexes = [models.Index(fields=["account", "kind"])]
+
+    def __str__(self) -> str:
+        return f"{self.account} {self.kind} {self.amount}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None and not kwargs.get("force_insert"):
+            raise ValueError("ledger entries are never edited")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("ledger entries are never deleted")

@@ -1,0 +1,153 @@
+"""Reads of the revenue engine: statements, trial balance, policy history."""
+
+import csv
+import io
+from decimal import Decimal
+
+from django.db.models import Q, Sum
+
+from creators.models import Studio, User
+from revenue.models import Account, LedgerEntry, PolicyVersion, RevenueLine, SettlementRun
+from revenue.services import RevenueError, q
+
+ZERO = Decimal("0.00")
+TOTAL_KEYS = ["opening_balance", "earned_share", "incentives", "mg_advanced", "mg_recouped",
+              "payouts", "closing_balance"]
+
+
+def _s(x) -> str:
+    return str(q(Decimal(x)))
+
+
+def _sum(qs) -> Decimal:
+    return qs.aggregate(s=Sum("amount"))["s"] or ZERO
+
+
+def statement(period: str, studio: Studio | None = None, licensor: User | None = None) -> dict:
+    """The statement of one payee for one settled period (all zeros when nothing
+    happened). Read from the ledger: payouts posted in the period are subtracted."""
+    run = SettlementRun.objects.filter(period=period).first()
+    if run is None:
+        raise RevenueError(f"period {period} is not settled")
+    if studio is not None:
+        account = Account.objects.filter(studio=studio).first()
+        payee = {"kind": "studio", "slug": studio.slug, "name": studio.name}
+        lines = RevenueLine.objects.filter(settled_in=run, episode__series__studio=studio)
+    else:
+        account = Account.objects.filter(user=licensor).first()
+        payee = {"kind": "licensor", "username": licensor.username}
+        lines = RevenueLine.objects.filter(settled_in=run, license__ip__rights_holder=licensor)
+    entries = LedgerEntry.objects.filter(account=account) if account else LedgerEntry.objects.none()
+    now = entries.filter(transaction__period=period)
+
+    def kind(*kinds):
+        return _sum(now.filter(kind__in=kinds))
+
+    totals = {
+        "opening_balance": _sum(entries.filter(transaction__period__lt=period)),
+        "earned_share": kind("share", "royalty"),
+        "incentives": kind("uplift", "hit_bonus"),
+        "mg_advanced": kind("mg_advance"),
+        "mg_recouped": -kind("mg_recoup"),
+        "payouts": -kind("payout"),
+    }
+    totals["closing_balance"] = (totals["opening_balance"] + totals["earned_share"]
+                                 + totals["incentives"] + totals["mg_advanced"]
+                                 - totals["mg_recouped"] - totals["payouts"])
+    return {
+        "payee": payee,
+        "period": period,
+        "lines": [_line(x, studio is not None) for x in
+                  lines.select_related("episode__series", "policy").order_by(
+                      "date", "episode_ref", "platform")],
+        "totals": {k: _s(totals[k]) for k in TOTAL_KEYS},
+    }
+
+
+def _line(line: RevenueLine, for_studio: bool) -> dict:
+    return {
+        "date": line.date.isoformat(),
+        "platform": line.platform,
+        "episode_ref": line.episode_ref,
+        "series": line.episode.series.slug,
+        "policy_version": {"name": line.policy.name,
+                           "valid_from": line.policy.valid_from.isoformat()},
+        "coefficients": line.coefficients,
+        "valid_views": str(line.valid_views),
+        "valid_minutes": _s(line.valid_minutes),
+        "ad_revenue": _s(line.ad_revenue),
+        "minute_part": _s(line.minute_part),
+        "ad_part": _s(line.ad_part),
+        "base": _s(line.base),
+        "royalty": _s(line.royalty),
+        "studio_share": _s(line.studio_share),
+        "amount": _s(line.studio_share if for_studio else line.royalty),
+        "late": line.late,
+    }
+
+
+LINE_COLUMNS = ["date", "platform", "episode_ref", "series", "policy_version", "minute_price",
+                "category_coefficient", "copyright_coefficient", "ad_coefficient",
+                "valid_views", "valid_minutes", "ad_revenue", "minute_part", "ad_part", "base",
+                "royalty", "studio_share", "late"]
+
+
+def statement_csv(st: dict) -> str:
+    out = io.StringIO()
+    w = csv.writer(out, lineterminator="\n")
+    w.writerow(LINE_COLUMNS)
+    for line in st["lines"]:
+        c = line["coefficients"]
+        w.writerow([line["date"], line["platform"], line["episode_ref"], line["series"],
+                    line["policy_version"]["valid_from"], c["minute_price"],
+                    c["category_coefficient"], c["copyright_coefficient"], c["ad_coefficient"],
+                    line["valid_views"], line["valid_minutes"], line["ad_revenue"],
+                    line["minute_part"], line["ad_part"], line["base"], line["royalty"],
+                    line["studio_share"], "true" if line["late"] else "false"])
+    w.writerow([])
+    for k in TOTAL_KEYS:
+        w.writerow([k, st["totals"][k]])
+    return out.getvalue()
+
+
+def settled_periods() -> list[str]:
+    return list(SettlementRun.objects.order_by("-period").values_list("period", flat=True))
+
+
+def rights_holders():
+    return User.objects.filter(Q(is_rights_holder=True) | Q(ips__isnull=False)).distinct()
+
+
+def trial_balance() -> list[dict]:
+    rows = (LedgerEntry.objects.values("account_id").annotate(total=Sum("amount"))
+            .order_by("account_id"))
+    accounts = Account.objects.in_bulk([r["account_id"] for r in rows])
+    return [{"account": accounts[r["account_id"]], "balance": r["total"]} for r in rows]
+
+
+def policy_history() -> tuple[list[PolicyVersion], list[dict]]:
+    """Every version and, per coefficient, its value in each version."""
+    versions = list(PolicyVersion.objects.order_by("valid_from"))
+    keys: list[str] = []
+    flat_by_version = []
+    for v in versions:
+        flat = _flatten(v.data)
+        flat_by_version.append(flat)
+        for k in flat:
+            if k not in keys:
+                keys.append(k)
+    rows = [{"key": k, "values": [f.get(k, "") for f in flat_by_version]} for k in keys]
+    return versions, rows
+
+
+def _flatten(data, prefix="") -> dict:
+    out = {}
+    if isinstance(data, dict):
+        for k, v in data.items():
+            out.update(_flatten(v, f"{prefix}{k}."))
+    elif isinstance(data, list):
+        for i, v in enumerate(data):
+            out.update(_flatten(v, f"{prefix}{i}."))
+    else:
+        out[prefix.rstrip(".")] = str(data)
+    return out
