@@ -418,7 +418,8 @@ def _settle(period: str, first, last) -> SettlementRun:
         raise RevenueError(f"no policy effective on {last}")
     run = SettlementRun.objects.create(period=period, policy=end_policy)
     lines = list(
-        RevenueLine.objects.select_for_update().filter(settled_in__isnull=True, date__lte=last)
+        RevenueLine.objects.select_for_update(of=("self",))
+        .filter(settled_in__isnull=True, date__lte=last)
         .select_related("episode__series__studio", "episode__series__license__ip")
     )
     uplift = end_policy.data["continuous_creation"]

@@ -8,7 +8,8 @@ CREATE OR REPLACE FUNCTION revenue_ledger_balanced() RETURNS trigger AS $$
 BEGIN
   IF (SELECT COALESCE(SUM(amount), 0) FROM revenue_ledgerentry
       WHERE transaction_id = NEW.transaction_id) <> 0 THEN
-    RAISE EXCEPTION 'ledger transaction % does not balance', NEW.transaction_id;
+    RAISE EXCEPTION USING MESSAGE =
+      'ledger transaction ' || NEW.transaction_id || ' does not balance';
   END IF;
   RETURN NULL;
 END $$ LANGUAGE plpgsql;
