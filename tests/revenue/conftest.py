@@ -34,3 +34,39 @@ def example(db):
     for p in sorted((d / "policies").glob("*.json")):
         run("import_policy", str(p))
     return d
+
+
+POLICY = {
+    "name": "Launch", "valid_from": "2026-01-01", "minute_price": "0.0005",
+    "category_coefficients": {"ai_real": "60", "premium_3d": "50", "premium_2d": "50",
+                              "narrated": "10", "standard": "1"},
+    "copyright_coefficients": {"exclusive": "2", "non_exclusive": "1"},
+    "ad_coefficients": {"exclusive": "2.00", "non_exclusive": "1.00"},
+    "mg_per_minute": {"S": "5000", "A": "2000", "B": "500", "C": "0"},
+    "hit_bonus_tiers": [{"min_views": 1000000, "bonus": "3000"},
+                        {"min_views": 5000000, "bonus": "20000"}],
+    "continuous_creation": {"min_episodes": 3, "uplift": "0.10"},
+}
+
+
+def catalog(episodes, license_mg="0.00", share="0.30", ip=True):
+    """A studio 'sun' (owner 'sol') with one series 'tale' (premium_2d, exclusive), licensed
+    from rights holder 'rh' when ip=True; episodes are (ref, published_on, grade, seconds)."""
+    return {
+        "users": [{"username": "sol", "roles": ["creator"]},
+                  {"username": "rh", "roles": ["rights_holder"]}],
+        "studios": [{"slug": "sun", "name": "Sun", "owner": "sol"}],
+        "ips": [{"slug": "tale", "title": "Tale", "kind": "novel", "rights_holder": "rh"}],
+        "licenses": [{"ip": "tale", "studio": "sun", "exclusive": True,
+                      "starts_on": "2026-01-01", "ends_on": "2026-12-31",
+                      "licensor_share": share, "minimum_guarantee": license_mg}],
+        "series": [{"slug": "tale", "studio": "sun", "title": "Tale", "category": "premium_2d",
+                    "exclusive": True, "ip": "tale" if ip else None}],
+        "episodes": [{"ref": ref, "series": "tale", "number": i + 1, "title": ref,
+                      "duration_seconds": secs, "grade": grade, "published_on": day}
+                     for i, (ref, day, grade, secs) in enumerate(episodes)],
+    }
+
+
+def csv_bytes(rows, header="date,episode_ref,valid_views,valid_minutes,ad_revenue") -> bytes:
+    return ("\n".join([header, *rows]) + "\n").encode()
