@@ -42,8 +42,8 @@ class IPForm(forms.ModelForm):
 class TermsForm(forms.Form):
     exclusive = forms.BooleanField(label=_("Exclusive"), required=False)
     starts_on = forms.DateField(label=_("Starts on"),
-                                widget=forms.DateInput(attrs={"type": "date"}))
-    ends_on = forms.DateField(label=_("Ends on"), widget=forms.DateInput(attrs={"type": "date"}))
+                                widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}))
+    ends_on = forms.DateField(label=_("Ends on"), widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}))
     licensor_share = forms.DecimalField(label=_("Licensor share (0–1)"), min_value=Decimal("0"),
                                         max_value=Decimal("1"), max_digits=5, decimal_places=4)
     minimum_guarantee = forms.DecimalField(label=_("Minimum guarantee (CNY)"),
