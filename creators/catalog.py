@@ -86,6 +86,8 @@ def _check(data: dict) -> list[str]:
                 problems.append(f"{where}: minimum_guarantee must be ≥ 0 with 2 decimals")
         except InvalidOperation:
             problems.append(f"{where}: bad licensor_share or minimum_guarantee")
+        if any(k[:2] == (lic.get("ip"), lic.get("studio")) for k in licenses):
+            problems.append(f"{where}: a second license of this IP for this studio")
         if start and end:
             for (ip_slug, _studio, excl), (s2, e2) in licenses.items():
                 if ip_slug == lic.get("ip") and (excl or lic.get("exclusive")) \
