@@ -110,6 +110,11 @@ def load(spec: registry.ModelSpec):
     cls = getattr(diffusers, spec.pipeline)
     pipe = cls.from_pretrained(source, dtype=getattr(torch, spec.dtype))
     pipe.set_progress_bar_config(disable=True)
+    if spec.ip_adapter:  # real checkpoints only (registry.py): reference-image conditioning
+        adapter = spec.ip_adapter
+        pipe.load_ip_adapter(adapter["repo"], subfolder=adapter.get("subfolder"),
+                             weight_name=adapter["weight_name"])
+        pipe.set_ip_adapter_scale(float(adapter.get("scale", 0.6)))
     if torch.cuda.is_available():
         pipe.to("cuda")
     return pipe
@@ -134,7 +139,13 @@ def render(spec: registry.ModelSpec, pipe, params: dict, callback=None) -> np.nd
         generator=generator, output_type="np", callback_on_step_end=callback,
     )
     pipe._interrupt = False
-    if spec.kind == registry.KEYFRAME:
+    if spec.kind == registry.KEYFRAME and params.get("init_image"):
+        # Image-to-image: the size is the source image's; strength is how far from it.
+        del common["height"], common["width"]
+        out = pipe(image=_image(params["init_image"]),
+                   strength=float(params.get("strength", 0.6)), **common)
+        frames = np.asarray(out.images)
+    elif spec.kind == registry.KEYFRAME:
         out = pipe(**common)
         frames = np.asarray(out.images)
     else:
@@ -155,7 +166,7 @@ def frames_sha256(frames: np.ndarray) -> str:
 
 def provenance(job, spec: registry.ModelSpec, weights: str) -> dict:
     inputs = {}
-    for key in ("first_image", "last_image"):
+    for key in ("first_image", "last_image", "init_image"):
         if job.params.get(key):
             from django.conf import settings
 

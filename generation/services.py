@@ -47,14 +47,27 @@ def resolve_params(spec: registry.ModelSpec, params: dict) -> dict:
     for key in ("width", "height", "steps", "frames", "fps"):
         if key in resolved:
             resolved[key] = int(resolved[key])
-    if "guidance" in resolved:
-        resolved["guidance"] = float(resolved["guidance"])
+    for key in ("guidance", "strength"):
+        if key in resolved:
+            resolved[key] = float(resolved[key])
     resolved.setdefault("prompt", "")
     resolved.setdefault("negative_prompt", "")
     return resolved
 
 
 def _check_inputs(studio: Studio, spec: registry.ModelSpec, params: dict) -> None:
+    if spec.image_to_image:
+        source = Job.objects.filter(
+            pk=params.get("init_job") or None, studio=studio, state=Job.State.SUCCEEDED,
+            kind=Job.Kind.KEYFRAME,
+        ).first() if params.get("init_job") else None
+        if source is None or not source.outputs:
+            raise JobError("Choose a finished keyframe of this studio to start from.")
+        params["init_job"] = str(source.pk)
+        params["init_image"] = source.outputs[0]["path"]
+        if not 0.0 < params.get("strength", 0.6) <= 1.0:
+            raise JobError("The strength must lie between 0 and 1.")
+        return
     if spec.kind != registry.MOTION:
         return
     for key in ("first_job", "last_job"):
@@ -93,7 +106,8 @@ def submit_job(studio: Studio, user: User | None, model_key: str, params: dict,
 
 def rerun_job(job: Job, user: User) -> Job:
     """The same model and parameters, seed included: the same output again."""
-    params = {k: v for k, v in job.params.items() if k not in ("first_image", "last_image")}
+    params = {k: v for k, v in job.params.items()
+              if k not in ("first_image", "last_image", "init_image")}
     return submit_job(job.studio, user, job.model_key, params, episode=job.episode,
                       rerun_of=job)
 

@@ -16,6 +16,8 @@ from storyboard.models import Assembly, Camera, Character, ReferenceImage, Shot,
 
 KEYFRAME_MODEL = "tiny-keyframe"
 MOTION_MODEL = "tiny-motion"
+EDIT_MODEL = "tiny-keyframe-edit"  # image-to-image from the same tiny components
+EDIT_STRENGTH = 0.6
 GRID_SIZE = 9
 # Camera variants a nine-grid cycles through (different seeds as well).
 GRID_CAMERAS = [Camera.CLOSE_UP, Camera.MEDIUM, Camera.WIDE, Camera.OVER_SHOULDER,
@@ -216,21 +218,21 @@ def pick_keyframe(shot: Shot, job_id) -> Shot:
     return shot
 
 
-def edit_keyframe(shot: Shot, user: User | None, instruction: str) -> Job:
-    """一句话改图: the chosen keyframe rendered again with the instruction. Until
-    generation offers image-to-image, the edit keeps the keyframe's seed and parameters and
-    adds the instruction to its prompt, so only what the sentence asks changes."""
+def edit_keyframe(shot: Shot, user: User | None, instruction: str,
+                  strength: float = EDIT_STRENGTH) -> Job:
+    """一句话改图: the chosen keyframe re-rendered from itself (image-to-image at
+    `strength`) with the instruction added to its prompt and its seed kept."""
     if shot.keyframe_job_id is None:
         raise StoryboardError(_("Pick a keyframe before editing it."))
     if not instruction.strip():
         raise StoryboardError(_("Say in one sentence what should change."))
     source = _own_keyframe(shot, shot.keyframe_job_id)
     params = {k: v for k, v in source.params.items()
-              if k in ("width", "height", "steps", "guidance", "seed", "negative_prompt")}
-    params["prompt"] = f"{source.params.get('prompt', '')}, {instruction.strip()}"
-    params["edit_of"] = str(source.pk)
-    params["instruction"] = instruction.strip()
-    job = _submit(shot, user, KEYFRAME_MODEL, params)
+              if k in ("steps", "guidance", "seed", "negative_prompt")}
+    params.update(prompt=f"{source.params.get('prompt', '')}, {instruction.strip()}",
+                  init_job=str(source.pk), strength=strength, edit_of=str(source.pk),
+                  instruction=instruction.strip())
+    job = _submit(shot, user, EDIT_MODEL, params)
     Shot.objects.filter(pk=shot.pk).update(grid_jobs=[str(job.pk)])
     return job
 

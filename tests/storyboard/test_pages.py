@@ -3,12 +3,17 @@ the views; keyframes (single, nine-grid, one-sentence edit) queued through the e
 nothing of another studio usable or visible."""
 
 from decimal import Decimal
+from pathlib import Path
 
+import numpy as np
 import pytest
+from django.conf import settings
 from django.urls import reverse
+from PIL import Image
 
 from creators import services as creators
 from creators.models import Category
+from generation import pipelines
 from generation import services as generation
 from generation.models import Job
 from storyboard import services
@@ -136,7 +141,7 @@ def test_a_nine_grid_queues_nine_reproducible_candidates_and_one_is_picked(
     assert Shot.objects.get(pk=shot.pk).keyframe_job_id is None  # not finished yet
 
 
-def test_a_one_sentence_edit_keeps_the_keyframes_seed_and_adds_the_instruction(
+def test_a_one_sentence_edit_renders_the_keyframe_again_image_to_image(
         owner_client, board, tiny_models):
     shot = services.add_shot(board, prompt="竹林")
     services.generate_keyframe(shot, None, seed=42, steps=2)
@@ -149,6 +154,32 @@ def test_a_one_sentence_edit_keeps_the_keyframes_seed_and_adds_the_instruction(
     assert edit.params["seed"] == 42 and edit.params["steps"] == 2
     assert edit.params["prompt"].endswith("改成夜晚")
     assert edit.params["edit_of"] == str(shot.keyframe_job_id)
+    assert edit.model_key == "tiny-keyframe-edit" and edit.params["strength"] == 0.6
+    assert edit.params["init_job"] == str(shot.keyframe_job_id)
+    run_queued()
+    edit.refresh_from_db()
+    assert edit.state == "succeeded", edit.error
+    assert edit.provenance["inputs"]["init_image"]["path"] == shot.keyframe_job.outputs[0]["path"]
+    again = pipelines.reproduce(edit.provenance)
+    assert pipelines.frames_sha256(again) == edit.provenance["output_sha256"]
+    with Image.open(Path(settings.MEDIA_ROOT) / edit.outputs[0]["path"]) as image:
+        edited = np.asarray(image.convert("RGB")).astype(int)
+    with Image.open(Path(settings.MEDIA_ROOT) / shot.keyframe_job.outputs[0]["path"]) as image:
+        original = np.asarray(image.convert("RGB")).astype(int)
+    assert edited.shape == original.shape and np.abs(edited - original).mean() > 0
+
+
+def test_an_edit_cannot_start_from_another_studios_keyframe(board, other_studio, outsider,
+                                                             tiny_models):
+    from generation import credits
+
+    credits.grant(other_studio, 100, note="test")
+    theirs = generation.submit_job(other_studio, outsider, "tiny-keyframe",
+                                   {"prompt": "别人的", "steps": 2}, dispatch=False)
+    run_queued()
+    with pytest.raises(generation.JobError):
+        generation.submit_job(board.episode.series.studio, None, "tiny-keyframe-edit",
+                              {"init_job": str(theirs.pk)}, dispatch=False)
 
 
 def test_the_demo_storyboard_loads_once():
