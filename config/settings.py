@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "review",
     "revenue",
     "storyboard",
+    "dashboard",
 ]
 
 MIDDLEWARE = [

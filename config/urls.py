@@ -18,6 +18,7 @@ urlpatterns = [
     path("review/", include("review.urls")),
     path("revenue/", include("revenue.urls")),
     path("storyboard/", include("storyboard.urls")),
+    path("dashboard/", include("dashboard.urls")),
     # Every uploaded or generated file is checked against its owner (config/media.py).
     path(settings.MEDIA_URL.strip("/") + "/<path:path>", media.serve, name="media"),
 ]

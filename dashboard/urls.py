@@ -1,0 +1,5 @@
+"""URLs of the dashboard app."""
+
+app_name = "dashboard"
+
+urlpatterns: list = []
