@@ -7,7 +7,14 @@ from decimal import Decimal
 from django.db.models import Q, Sum
 
 from creators.models import Studio, User
-from revenue.models import Account, LedgerEntry, PolicyVersion, RevenueLine, SettlementRun
+from revenue.models import (
+    Account,
+    ImportBatch,
+    LedgerEntry,
+    PolicyVersion,
+    RevenueLine,
+    SettlementRun,
+)
 from revenue.services import RevenueError, q
 
 ZERO = Decimal("0.00")
@@ -151,3 +158,53 @@ def _flatten(data, prefix="") -> dict:
     else:
         out[prefix.rstrip(".")] = str(data)
     return out
+
+
+def can_see_all(user) -> bool:
+    return user.is_authenticated and (user.is_finance or user.is_staff)
+
+
+def statements_for(user) -> list[dict]:
+    """(payee, period) pairs the user may read: their studios and, for a rights holder,
+    themselves; every settled period."""
+    from creators.queries import studios_of
+
+    periods = settled_periods()
+    payees = [("studio", s.slug, s.name) for s in studios_of(user)]
+    if user.is_rights_holder or user.ips.exists():
+        payees.append(("licensor", user.username, user.username))
+    return [{"kind": k, "key": key, "name": name, "period": p}
+            for p in periods for k, key, name in payees]
+
+
+def current_policy_json() -> str:
+    import json
+
+    last = PolicyVersion.objects.order_by("-valid_from").first()
+    if last is None:
+        return "{}"
+    return json.dumps({"name": last.name, "valid_from": "", **last.data}, ensure_ascii=False,
+                      indent=2)
+
+
+def imports_page(limit: int = 100):
+    return ImportBatch.objects.select_related("created_by").order_by("-created_at", "-id")[:limit]
+
+
+def runs_page():
+    return SettlementRun.objects.select_related("policy").order_by("-period")
+
+
+def run_totals() -> dict:
+    """Per period: what the run credited to payees, by entry kind."""
+    rows = (LedgerEntry.objects.exclude(account__kind__startswith="platform")
+            .exclude(transaction__run__isnull=True)
+            .values("transaction__run__period", "kind").annotate(total=Sum("amount")))
+    out: dict = {}
+    for r in rows:
+        out.setdefault(r["transaction__run__period"], {})[r["kind"]] = r["total"]
+    return out
+
+
+def current_policy() -> PolicyVersion | None:
+    return PolicyVersion.objects.order_by("-valid_from").first()

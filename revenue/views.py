@@ -1,0 +1,154 @@
+"""Revenue pages: statements for their payees, finance pages for imports, runs, the trial
+balance and policies. Thin views over services and queries."""
+
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from creators.models import Studio, User
+from creators.queries import is_member
+from revenue import queries, services
+from revenue.forms import PolicyForm, SettleForm, UploadForm
+
+
+def _finance_required(request: HttpRequest) -> None:
+    if not queries.can_see_all(request.user):
+        raise PermissionDenied
+
+
+def _payees() -> list[tuple[str, str, str]]:
+    return ([("studio", s.slug, s.name) for s in Studio.objects.order_by("slug")]
+            + [("licensor", u.username, u.username)
+               for u in queries.rights_holders().order_by("username")])
+
+
+@login_required
+@require_GET
+def index(request: HttpRequest) -> HttpResponse:
+    """Finance home for finance; a payee's list of statements for everyone else."""
+    if queries.can_see_all(request.user):
+        return render(request, "revenue/finance.html", {
+            "runs": queries.runs_page()[:12], "batches": queries.imports_page(10)})
+    return render(request, "revenue/statements.html",
+                  {"statements": queries.statements_for(request.user)})
+
+
+@login_required
+@require_GET
+def statement(request: HttpRequest, kind: str, key: str, period: str) -> HttpResponse:
+    """One payee's statement: members of the studio or the rights holder, and finance;
+    anyone else gets 404. ?format=csv downloads it, ?format=json returns the JSON."""
+    see_all = queries.can_see_all(request.user)
+    if kind == "studio":
+        studio = Studio.objects.filter(slug=key).first()
+        if studio is None or not (see_all or is_member(request.user, studio.id)):
+            raise Http404
+        payee = {"studio": studio}
+    elif kind == "licensor":
+        holder = User.objects.filter(username=key).first()
+        if holder is None or not (see_all or holder.pk == request.user.pk):
+            raise Http404
+        payee = {"licensor": holder}
+    else:
+        raise Http404
+    try:
+        st = queries.statement(period, **payee)
+    except services.RevenueError as exc:
+        raise Http404 from exc
+    fmt = request.GET.get("format")
+    if fmt == "csv":
+        response = HttpResponse(queries.statement_csv(st), content_type="text/csv")
+        response["Content-Disposition"] = f'attachment; filename="statement-{key}-{period}.csv"'
+        return response
+    if fmt == "json":
+        return JsonResponse(st, json_dumps_params={"ensure_ascii": False})
+    return render(request, "revenue/statement.html", {"st": st, "period": period})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def imports(request: HttpRequest) -> HttpResponse:
+    _finance_required(request)
+    form = UploadForm(request.POST or None, request.FILES or None)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            upload = form.cleaned_data["file"]
+            try:
+                batch = services.import_revenue(upload, form.cleaned_data["platform"],
+                                                filename=upload.name, user=request.user)
+            except services.RevenueError as exc:
+                messages.error(request, _("The file was refused (%(n)s problems); nothing "
+                                          "was stored.") % {"n": len(exc.problems)})
+            else:
+                messages.success(request, _("%(n)s lines imported.") % {"n": batch.rows})
+                return redirect("revenue:imports")
+    return render(request, "revenue/imports.html",
+                  {"form": form, "batches": queries.imports_page()}, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def runs(request: HttpRequest) -> HttpResponse:
+    _finance_required(request)
+    form = SettleForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            try:
+                run, created = services.settle(form.cleaned_data["period"])
+            except services.RevenueError as exc:
+                form.add_error(None, str(exc))
+            else:
+                if created:
+                    messages.success(request, _("Period %(p)s settled.") % {"p": run.period})
+                else:
+                    messages.info(request, _("Period %(p)s was already settled.")
+                                  % {"p": run.period})
+                return redirect("revenue:runs")
+    return render(request, "revenue/runs.html", {
+        "form": form, "runs": queries.runs_page(), "payees": _payees()}, status=status)
+
+
+@login_required
+@require_GET
+def trial_balance(request: HttpRequest) -> HttpResponse:
+    _finance_required(request)
+    rows = queries.trial_balance()
+    return render(request, "revenue/trial_balance.html", {
+        "rows": rows, "total": sum((r["balance"] for r in rows), services.CENT * 0)})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def policies(request: HttpRequest) -> HttpResponse:
+    """History of every coefficient, and the next version made from a copy of the
+    current one (refused when it starts on or before the last day of a closed period)."""
+    _finance_required(request)
+    status = 200
+    if request.method == "POST":
+        form = PolicyForm(request.POST)
+        status = 400
+        if form.is_valid():
+            try:
+                version = services.create_policy(form.cleaned_data["policy"])
+            except services.RevenueError as exc:
+                for problem in exc.problems:
+                    form.add_error(None, problem)
+            else:
+                messages.success(request, _("Policy %(n)s created.") % {"n": version.name})
+                return redirect("revenue:policies")
+    else:
+        form = PolicyForm(initial={"policy": queries.current_policy_json()})
+    versions, rows = queries.policy_history()
+    return render(request, "revenue/policies.html",
+                  {"form": form, "versions": versions, "rows": rows}, status=status)
+
+

@@ -1,0 +1,100 @@
+"""Revenue pages: payees see only their own statements; finance sees and does the rest."""
+
+import json
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from creators.models import User
+from revenue.models import ImportBatch, PolicyVersion, RevenueLine, SettlementRun
+from tests.conftest import make_user
+from tests.revenue.conftest import run
+
+
+@pytest.fixture
+def settled(example):
+    run("import_revenue", str(example / "feb.csv"), "--platform", "hongguo")
+    run("settle", "2026-02")
+    return example
+
+
+def url(kind, key, period="2026-02"):
+    return reverse("revenue:statement", args=[kind, key, period])
+
+
+def test_a_member_reads_the_studio_statement_and_its_csv(client, settled):
+    client.force_login(User.objects.get(username="lin"))
+    page = client.get(reverse("revenue:index"))
+    assert url("studio", "moonlight").encode() in page.content
+    page = client.get(url("studio", "moonlight"))
+    assert b"20766.05" in page.content
+    csv = client.get(url("studio", "moonlight") + "?format=csv")
+    assert csv["Content-Type"] == "text/csv"
+    assert b"closing_balance,20766.05" in csv.content
+
+
+def test_other_studios_and_other_holders_get_404_never_data(client, settled, outsider):
+    client.force_login(outsider)
+    for target in (url("studio", "moonlight"), url("licensor", "zhwx"),
+                   url("studio", "moonlight") + "?format=csv",
+                   url("licensor", "zhwx") + "?format=json"):
+        response = client.get(target)
+        assert response.status_code == 404 and b"20766" not in response.content
+        assert b"6769" not in response.content
+    client.force_login(User.objects.get(username="lin"))
+    assert client.get(url("licensor", "zhwx")).status_code == 404
+    for name in ("revenue:imports", "revenue:runs", "revenue:trial_balance",
+                 "revenue:policies"):
+        assert client.get(reverse(name)).status_code == 403
+    assert client.post(reverse("revenue:runs"), {"period": "2026-03"}).status_code == 403
+    assert not SettlementRun.objects.filter(period="2026-03").exists()
+
+
+def test_the_rights_holder_reads_their_statement(client, settled):
+    client.force_login(User.objects.get(username="zhwx"))
+    body = json.loads(client.get(url("licensor", "zhwx") + "?format=json").content)
+    assert body["totals"]["earned_share"] == "6769.65"
+    assert client.get(url("studio", "moonlight")).status_code == 404
+
+
+def test_finance_uploads_settles_and_sees_a_zero_trial_balance(client, example):
+    client.force_login(make_user("fin", is_finance=True))
+    bad = SimpleUploadedFile("bad.csv", b"date,episode_ref,valid_views,valid_minutes,ad_revenue\n"
+                             b"2026-02-05,NOPE,1,1.00,1.00\n")
+    assert client.post(reverse("revenue:imports"),
+                       {"platform": "hongguo", "file": bad}).status_code == 400
+    assert RevenueLine.objects.count() == 0
+    assert ImportBatch.objects.get().status == "refused"
+    assert b"row 2: unknown episode" in client.get(reverse("revenue:imports")).content
+    good = SimpleUploadedFile("feb.csv", (example / "feb.csv").read_bytes())
+    client.post(reverse("revenue:imports"), {"platform": "hongguo", "file": good})
+    assert RevenueLine.objects.count() == 5
+    client.post(reverse("revenue:runs"), {"period": "2026-02"})
+    assert SettlementRun.objects.get().lines == 5
+    page = client.get(reverse("revenue:trial_balance"))
+    assert page.context["total"] == 0 and len(page.context["rows"]) >= 4
+    assert client.get(url("studio", "moonlight")).status_code == 200
+    assert b"2026-02" in client.get(reverse("revenue:index")).content
+
+
+def test_finance_creates_the_next_policy_from_a_copy_and_sees_the_history(client, example):
+    client.force_login(make_user("fin", is_finance=True))
+    page = client.get(reverse("revenue:policies"))
+    data = json.loads(page.context["form"].initial["policy"])
+    assert data["category_coefficients"]["premium_2d"] == "40"
+    data.update(name="March", valid_from="2026-03-01", minute_price="0.0006")
+    client.post(reverse("revenue:policies"), {"policy": json.dumps(data)})
+    assert PolicyVersion.objects.get(valid_from="2026-03-01").data["minute_price"] == "0.0006"
+    rows = {r["key"]: r["values"] for r in client.get(reverse("revenue:policies")).context["rows"]}
+    assert rows["minute_price"] == ["0.0005", "0.0005", "0.0006"]
+    assert rows["category_coefficients.premium_2d"] == ["50", "40", "40"]
+
+
+def test_a_policy_starting_inside_a_closed_period_is_refused_on_the_page(client, settled):
+    client.force_login(make_user("fin", is_finance=True))
+    data = json.loads(client.get(reverse("revenue:policies")).context["form"].initial["policy"])
+    data.update(name="Backdated", valid_from="2026-02-28")
+    response = client.post(reverse("revenue:policies"), {"policy": json.dumps(data)})
+    assert response.status_code == 400 and b"closed period" in response.content
+    assert not PolicyVersion.objects.filter(name="Backdated").exists()
