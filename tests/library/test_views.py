@@ -180,3 +180,18 @@ def test_studio_licenses_close_to_expiry_are_flagged(client, holder, owner, stud
     flags = {lic.ip.title: lic.expiring_soon for lic in response.context["studio_licenses"]}
     assert flags == {"Book of Dawn": True, "Long One": False}
     assert response.content.decode().count("data-expiring") == 1
+
+
+def test_the_demo_loads_twice_without_duplicates(db):
+    from creators.services import create_studio
+    from library import demo
+    from tests.conftest import make_user
+
+    make_user("zhwx", is_rights_holder=True)
+    create_studio(make_user("lin"), "月光动画", slug="moonlight")
+    create_studio(make_user("chen"), "竹林影业", slug="bamboo")
+    demo.load()
+    demo.load()
+    assert IP.objects.filter(rights_holder__username="zhwx").count() == 5
+    assert IP.objects.get(slug="moshi-jiayuan").tags.count() == 2
+    assert License.objects.count() == 1 and LicenseApplication.objects.count() == 1
