@@ -12,7 +12,7 @@ import json
 from collections import defaultdict
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Sum
 
 from creators.models import Episode, Studio, User
@@ -452,9 +452,7 @@ def _settle(period: str, first, last) -> SettlementRun:
         if not line.late:
             ontime_share_by_studio[series.studio_id] += line.studio_share
             ontime_views_by_series[series.id] += line.valid_views
-    RevenueLine.objects.bulk_update(
-        lines, ["policy", "coefficients", "license", "minute_part", "ad_part", "base",
-                "royalty", "studio_share", "settled_in", "late"], batch_size=BATCH)
+    _write_settled(lines)
     run.lines = len(lines)
     run.save(update_fields=["lines"])
 
@@ -523,6 +521,22 @@ def _settle(period: str, first, last) -> SettlementRun:
                  _pay(licensor_account(lic.ip.rights_holder), "mg_recoup", -amount,
                       "platform_advances", license=lic), run)
     return run
+
+
+def _write_settled(lines: list[RevenueLine]) -> None:
+    """One prepared UPDATE per line (executemany): far cheaper than bulk_update's CASE."""
+    cast = "::jsonb" if connection.vendor == "postgresql" else ""
+    sql = (f"UPDATE {RevenueLine._meta.db_table} SET policy_id = %s, coefficients = %s{cast}, "
+           "license_id = %s, minute_part = %s, ad_part = %s, base = %s, royalty = %s, "
+           "studio_share = %s, settled_in_id = %s, late = %s WHERE id = %s")
+    rows = []
+    for x in lines:
+        rows.append((x.policy_id, json.dumps(x.coefficients, sort_keys=True), x.license_id, str(x.minute_part), str(x.ad_part),
+                     str(x.base), str(x.royalty), str(x.studio_share), x.settled_in_id,
+                     x.late, x.id))
+    with connection.cursor() as cur:
+        for i in range(0, len(rows), BATCH):
+            cur.executemany(sql, rows[i:i + BATCH])
 
 
 def _outstanding(**filters) -> Decimal:
