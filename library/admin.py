@@ -1,16 +1,46 @@
-"""Admin for the IP library."""
+"""Admin for the IP library. Application events are shown read-only: they are append-only."""
 
 from django.contrib import admin
 
-from library.models import IP, License
+from library.models import IP, ApplicationEvent, License, LicenseApplication, Tag
+
+
+@admin.register(Tag)
+class TagAdmin(admin.ModelAdmin):
+    search_fields = ("name",)
 
 
 @admin.register(IP)
 class IPAdmin(admin.ModelAdmin):
-    list_display = ("slug", "title", "kind", "rights_holder")
+    list_display = ("slug", "title", "kind", "rights_holder", "exclusive_allowed")
+    list_filter = ("kind", "exclusive_allowed")
     search_fields = ("slug", "title", "original_author")
+    autocomplete_fields = ("tags",)
+    raw_id_fields = ("rights_holder",)
 
 
 @admin.register(License)
 class LicenseAdmin(admin.ModelAdmin):
     list_display = ("ip", "studio", "exclusive", "starts_on", "ends_on", "licensor_share")
+    raw_id_fields = ("ip", "studio")
+
+
+class ApplicationEventInline(admin.TabularInline):
+    model = ApplicationEvent
+    extra = 0
+    can_delete = False
+    readonly_fields = ("at", "actor", "action", "terms", "note")
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(LicenseApplication)
+class LicenseApplicationAdmin(admin.ModelAdmin):
+    list_display = ("ip", "studio", "status", "exclusive", "starts_on", "ends_on", "updated_at")
+    list_filter = ("status",)
+    raw_id_fields = ("ip", "studio", "applicant", "license")
+    inlines = [ApplicationEventInline]
