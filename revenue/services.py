@@ -190,53 +190,128 @@ def _money(text: str, field: str) -> Decimal:
     return d
 
 
-def import_revenue(fileobj, platform: str, filename: str = "", user=None) -> ImportBatch:
-    """Import a CSV (binary file object) whole or not at all. Raises RevenueError listing
-    every bad row as `row N: reason`; the refusal is recorded as a refused batch."""
-    raw = fileobj.read()
-    if isinstance(raw, str):
-        raw = raw.encode("utf-8")
-    digest = hashlib.sha256(raw).hexdigest()
+class _Hashing(io.RawIOBase):
+    """A raw binary stream over a file object that hashes what passes through."""
+
+    def __init__(self, fileobj):
+        self.fileobj, self.sha = fileobj, hashlib.sha256()
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        chunk = self.fileobj.read(len(buffer))
+        if isinstance(chunk, str):
+            chunk = chunk.encode("utf-8")
+        self.sha.update(chunk)
+        buffer[:len(chunk)] = chunk
+        return len(chunk)
+
+
+def _digest(fileobj) -> str | None:
+    """The file's SHA-256 read in blocks, when it can be read twice (then rewound)."""
     try:
-        problems, lines = _parse(raw, platform)
-        if not problems and ImportBatch.objects.filter(
-                sha256=digest, status=ImportBatch.Status.ACCEPTED).exists():
-            problems = ["this file was already imported"]
-        if problems:
-            raise RevenueError(problems)
-        with transaction.atomic():
-            batch = ImportBatch.objects.create(
-                platform=platform, filename=filename, sha256=digest, rows=len(lines),
-                status=ImportBatch.Status.ACCEPTED, created_by=user)
-            for line in lines:
-                line.batch = batch
-            for i in range(0, len(lines), BATCH):
-                RevenueLine.objects.bulk_create(lines[i:i + BATCH])
-        return batch
-    except IntegrityError:
-        problems = ["a line of this file was imported at the same time"]
-    except RevenueError as exc:
-        problems = exc.problems
+        start = fileobj.tell()
+    except (AttributeError, OSError, ValueError):
+        return None
+    sha = hashlib.sha256()
+    for block in iter(lambda: fileobj.read(1 << 20), b""):
+        if isinstance(block, str):
+            block = block.encode("utf-8")
+            if not block:
+                break
+        sha.update(block)
+    fileobj.seek(start)
+    return sha.hexdigest()
+
+
+class _Refused(Exception):
+    pass
+
+
+def import_revenue(fileobj, platform: str, filename: str = "", user=None) -> ImportBatch:
+    """Import a CSV (binary file object) whole or not at all, streaming: rows are parsed
+    from a text wrapper over the file and inserted in batches inside one transaction, so
+    memory stays flat whatever the size. Raises RevenueError listing every bad row as
+    `row N: reason` (the header is row 1); the refusal is recorded as a refused batch."""
+    digest = _digest(fileobj)
+    if digest and ImportBatch.objects.filter(sha256=digest, status="accepted").exists():
+        problems = ["this file was already imported"]
+    else:
+        stream = _Hashing(fileobj)
+        problems = []
+        try:
+            with transaction.atomic():
+                batch = ImportBatch.objects.create(
+                    platform=platform, filename=filename, sha256=digest or "", created_by=user,
+                    status=ImportBatch.Status.ACCEPTED)
+                batch.rows = _stream_rows(stream, platform, batch, problems)
+                batch.sha256 = stream.sha.hexdigest()
+                if not problems and ImportBatch.objects.filter(
+                        sha256=batch.sha256, status="accepted").exclude(pk=batch.pk).exists():
+                    problems.append("this file was already imported")
+                if problems:
+                    raise _Refused
+                batch.save(update_fields=["rows", "sha256"])
+                return batch
+        except _Refused:
+            pass
+        except IntegrityError:
+            problems = ["a line or the same file was imported at the same time"]
+        digest = stream.sha.hexdigest()
     ImportBatch.objects.create(platform=platform, filename=filename, sha256=digest,
                                status=ImportBatch.Status.REFUSED, errors=problems,
                                created_by=user)
     raise RevenueError(problems)
 
 
-def _parse(raw: bytes, platform: str) -> tuple[list[str], list[RevenueLine]]:
+def _stream_rows(stream, platform: str, batch: ImportBatch, problems: list) -> int:
+    """Parse, check and insert every row; append problems. Returns the rows inserted."""
+    text = io.TextIOWrapper(io.BufferedReader(stream, 1 << 16), encoding="utf-8-sig",
+                            newline="")
+    reader = csv.reader(text)
     try:
-        text = io.TextIOWrapper(io.BytesIO(raw), encoding="utf-8-sig", newline="")
-        reader = csv.reader(text)
         header = next(reader, None)
     except UnicodeDecodeError:
-        return ["row 1: the file is not UTF-8"], []
+        problems.append("row 1: the file is not UTF-8")
+        return 0
     if header is None or [h.strip() for h in header] != HEADER:
-        return [f"row 1: the header must be {','.join(HEADER)}"], []
-    episodes = {e.ref: e for e in Episode.objects.select_related("series")}
+        problems.append(f"row 1: the header must be {','.join(HEADER)}")
+        return 0
+    episodes = {ref: (eid, status == Episode.Status.PUBLISHED, published_on)
+                for ref, eid, status, published_on in
+                Episode.objects.values_list("ref", "id", "status", "published_on")}
     policies = list(PolicyVersion.objects.order_by("valid_from"))
-    problems: list[str] = []
-    lines: list[RevenueLine] = []
-    seen: dict[tuple, int] = {}
+    first_policy_day = policies[0].valid_from if policies else None
+    pending: list[RevenueLine] = []
+    rows: dict[tuple, int] = {}
+    inserted = 0
+
+    def flush():
+        nonlocal inserted
+        if not pending:
+            return
+        clashes = RevenueLine.objects.filter(
+            platform=platform, date__in={x.date for x in pending},
+            episode_ref__in={x.episode_ref for x in pending},
+        ).values_list("date", "episode_ref", "batch_id")
+        bad = set()
+        for d, r, batch_id in clashes:
+            n = rows.get((d, r))
+            if n is None:
+                continue
+            bad.add((d, r))
+            if batch_id == batch.pk:
+                problems.append(f"row {n}: duplicate of an earlier row ({d} {r})")
+            else:
+                problems.append(f"row {n}: {d} {r} on {platform} already imported")
+        keep = [x for x in pending if (x.date, x.episode_ref) not in bad]
+        RevenueLine.objects.bulk_create(keep)
+        inserted += len(keep)
+        pending.clear()
+        rows.clear()
+
+    n = 1
     try:
         for n, row in enumerate(reader, start=2):
             if not row or all(not c.strip() for c in row):
@@ -255,10 +330,9 @@ def _parse(raw: bytes, platform: str) -> tuple[list[str], list[RevenueLine]]:
             ep = episodes.get(ref)
             if ep is None:
                 reasons.append(f"unknown episode {ref!r}")
-            elif day and (ep.status != Episode.Status.PUBLISHED or ep.published_on is None
-                          or ep.published_on > day):
+            elif day and not (ep[1] and ep[2] is not None and ep[2] <= day):
                 reasons.append(f"episode {ref} not yet published on {day}")
-            if day and policy_for(day, policies) is None:
+            if day and (first_policy_day is None or day < first_policy_day):
                 reasons.append(f"no policy for {day}")
             views = row[2].strip()
             if not views.isdigit() or not views.isascii():
@@ -266,37 +340,31 @@ def _parse(raw: bytes, platform: str) -> tuple[list[str], list[RevenueLine]]:
             elif int(views) > MAX_VIEWS:
                 reasons.append("valid_views is too large")
             values = []
-            for field, text in (("valid_minutes", row[3]), ("ad_revenue", row[4])):
+            for field, value in (("valid_minutes", row[3]), ("ad_revenue", row[4])):
                 try:
-                    values.append(_money(text, field))
+                    values.append(_money(value, field))
                 except ValueError as exc:
                     reasons.append(str(exc))
-            key = (day, ref)
             if day and ep is not None:
-                if key in seen:
-                    reasons.append(f"duplicate of row {seen[key]}")
-                else:
-                    seen[key] = n
+                if (day, ref) in rows:
+                    reasons.append(f"duplicate of row {rows[(day, ref)]}")
             if reasons:
                 problems.append(f"row {n}: " + "; ".join(reasons))
                 continue
-            lines.append(RevenueLine(date=day, platform=platform, episode=ep, episode_ref=ref,
-                                     valid_views=int(views), valid_minutes=values[0],
-                                     ad_revenue=values[1]))
+            rows[(day, ref)] = n
+            pending.append(RevenueLine(
+                date=day, platform=platform, episode_id=ep[0], episode_ref=ref,
+                valid_views=int(views), valid_minutes=values[0], ad_revenue=values[1],
+                batch=batch))
+            if len(pending) >= BATCH:
+                flush()
+        flush()
     except UnicodeDecodeError:
-        return ["the file is not UTF-8"], []
+        problems.append(f"row {n + 1}: the file is not UTF-8")
     except csv.Error as exc:
-        return [f"row {reader.line_num}: {exc}"], []
-    if seen:
-        days = {d for d, _ in seen}
-        existing = RevenueLine.objects.filter(
-            platform=platform, date__in=days, episode_ref__in={r for _, r in seen}
-        ).values_list("date", "episode_ref")
-        for d, r in existing:
-            if (d, r) in seen:
-                problems.append(f"row {seen[(d, r)]}: {d} {r} on {platform} already imported")
+        problems.append(f"row {reader.line_num}: {exc}")
     problems.sort(key=lambda p: int(p.split(":")[0].split()[1]) if p.startswith("row ") else 0)
-    return problems, lines
+    return inserted
 
 
 # --- Ledger -------------------------------------------------------------------------------

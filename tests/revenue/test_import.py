@@ -84,3 +84,23 @@ def test_it_accepts_bom_and_crlf_and_records_the_refusals(setup):
         ("E1", Decimal("1.50")), ("E2", Decimal("0.50"))
     ]
     assert ImportBatch.objects.filter(status="refused").get().errors[0].startswith("row 3:")
+
+
+def test_it_finds_duplicates_and_clashes_across_insert_batches(setup, monkeypatch):
+    import revenue.services
+
+    monkeypatch.setattr(revenue.services, "BATCH", 2)
+    rows = [f"2026-01-{d:02d},E1,1,1.00,1.00" for d in range(10, 16)]
+    problems = refused(csv_bytes([*rows, "2026-01-11,E1,9,1.00,1.00"]))
+    assert problems == ["row 8: duplicate of an earlier row (2026-01-11 E1)"]
+    batch = import_revenue(io.BytesIO(csv_bytes(rows)), "hongguo")
+    assert batch.rows == 6 and RevenueLine.objects.count() == 6
+
+
+def test_the_same_file_is_refused_a_second_time(setup):
+    data = csv_bytes(["2026-01-10,E1,1,1.00,1.00"])
+    import_revenue(io.BytesIO(data), "hongguo")
+    with pytest.raises(RevenueError) as err:
+        import_revenue(io.BytesIO(data), "douyin")
+    assert err.value.problems == ["this file was already imported"]
+    assert RevenueLine.objects.count() == 1
