@@ -27,13 +27,18 @@ class IPForm(forms.ModelForm):
 
     class Meta:
         model = IP
-        fields = ("title", "original_author", "kind", "synopsis", "exclusive_allowed",
+        fields = ("title", "original_author", "kind", "synopsis", "cover", "exclusive_allowed",
                   "licensor_share", "minimum_guarantee", "term_months", "territories")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if self.instance.pk:
             self.fields["tags"].initial = ", ".join(t.name for t in self.instance.tags.all())
+
+    def clean_cover(self):
+        from creators.forms import checked_image
+
+        return checked_image(self.cleaned_data.get("cover"))
 
     def clean_tags(self) -> list[str]:
         return parse_tags(self.cleaned_data.get("tags", ""))

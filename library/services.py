@@ -143,10 +143,20 @@ def _set_tags(ip: IP, names: list[str]) -> None:
     ip.tags.set(tags)
 
 
+def _cover(fields: dict) -> dict:
+    """A form's cover value: None means "no upload" (keep), False means "cleared"."""
+    if fields.get("cover", "") is None:
+        fields.pop("cover")
+    elif fields.get("cover") is False:
+        fields["cover"] = ""
+    return fields
+
+
 @transaction.atomic
 def create_ip(holder: User, *, tags: list[str] | None = None, **fields) -> IP:
     if not (holder.is_rights_holder or holder.is_staff):
         raise PermissionDenied
+    fields = _cover(fields)
     ip = IP(rights_holder=holder, slug=fields.pop("slug", None) or _unique_ip_slug(
         fields["title"]), **fields)
     ip.full_clean(exclude=["cover"])
@@ -159,7 +169,7 @@ def create_ip(holder: User, *, tags: list[str] | None = None, **fields) -> IP:
 def update_ip(user: User, ip: IP, *, tags: list[str] | None = None, **fields) -> IP:
     if ip.rights_holder_id != user.id and not user.is_staff:
         raise PermissionDenied
-    for name, value in fields.items():
+    for name, value in _cover(fields).items():
         setattr(ip, name, value)
     ip.full_clean(exclude=["cover"])
     ip.save()

@@ -78,7 +78,7 @@ def holder_home(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def ip_create(request: HttpRequest) -> HttpResponse:
     _holder_required(request)
-    form = IPForm(request.POST or None)
+    form = IPForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         tags = data.pop("tags")
@@ -96,7 +96,7 @@ def ip_create(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def ip_edit(request: HttpRequest, slug: str) -> HttpResponse:
     ip = queries.own_ip_or_404(request.user, slug)
-    form = IPForm(request.POST or None, instance=ip)
+    form = IPForm(request.POST or None, request.FILES or None, instance=ip)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         tags = data.pop("tags")

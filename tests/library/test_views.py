@@ -195,3 +195,39 @@ def test_the_demo_loads_twice_without_duplicates(db):
     assert IP.objects.filter(rights_holder__username="zhwx").count() == 5
     assert IP.objects.get(slug="moshi-jiayuan").tags.count() == 2
     assert License.objects.count() == 1 and LicenseApplication.objects.count() == 1
+
+
+def test_the_holder_uploads_a_cover_and_anyone_sees_it(client, holder, tmp_path, settings):
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    settings.MEDIA_ROOT = tmp_path
+    buffer = io.BytesIO()
+    Image.new("RGB", (30, 40), "red").save(buffer, "PNG")
+    client.force_login(holder)
+    client.post(reverse("library:ip_create"), {
+        "title": "Covered", "kind": "comic", "licensor_share": "0.3",
+        "minimum_guarantee": "0", "term_months": "12", "territories": "CN",
+        "cover": SimpleUploadedFile("c.png", buffer.getvalue(), "image/png")})
+    ip = IP.objects.get(title="Covered")
+    assert ip.cover.name.startswith("ip/covers/")
+    client.post(reverse("library:ip_edit", args=[ip.slug]), {
+        "title": "Covered 2", "kind": "comic", "licensor_share": "0.3",
+        "minimum_guarantee": "0", "term_months": "12", "territories": "CN"})
+    ip.refresh_from_db()
+    assert ip.title == "Covered 2" and ip.cover.name.startswith("ip/covers/")
+    client.logout()
+    assert client.get(ip.cover.url).status_code == 200
+
+
+def test_a_bad_cover_is_refused(client, holder):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client.force_login(holder)
+    response = client.post(reverse("library:ip_create"), {
+        "title": "Bad", "kind": "comic", "licensor_share": "0.3", "minimum_guarantee": "0",
+        "term_months": "12", "territories": "CN",
+        "cover": SimpleUploadedFile("c.png", b"not an image", "image/png")})
+    assert response.status_code == 200 and not IP.objects.filter(title="Bad").exists()
