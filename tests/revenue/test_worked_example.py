@@ -6,6 +6,7 @@ import pytest
 from django.core.management.base import CommandError
 
 from revenue.models import LedgerEntry, SettlementRun
+from tests.conftest import make_user
 from tests.revenue.conftest import run, statement
 
 
@@ -61,3 +62,17 @@ def test_the_same_file_is_refused_a_second_time(example):
     _steps(example)
     with pytest.raises(CommandError, match="already imported"):
         run("import_revenue", str(example / "feb.csv"), "--platform", "hongguo")
+
+
+def test_a_payee_with_nothing_in_the_period_gets_an_all_zero_statement(example):
+    from creators.services import create_studio
+
+    create_studio(make_user("idle"), "Idle", slug="idle")
+    _steps(example)
+    st = statement("--studio", "idle", "2026-02")
+    assert st["lines"] == [] and set(st["totals"].values()) == {"0.00"}
+
+
+def test_a_statement_of_an_unsettled_period_is_refused(example):
+    with pytest.raises(CommandError, match="not settled"):
+        run("statement", "--studio", "moonlight", "2026-03")
