@@ -4,6 +4,7 @@ import datetime
 from dataclasses import dataclass
 
 from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models.functions import Lower
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -31,10 +32,16 @@ def search_ips(*, title: str = "", author: str = "", tag: str = "", kind: str = 
     range; the result count is counted only up to COUNT_CAP, never over the whole table."""
     today = today or timezone.localdate()
     qs = IP.objects.all()
-    if title:
-        qs = qs.filter(title__icontains=title)
+    if len(title) >= 3:
+        qs = qs.filter(title__icontains=title)  # the trigram index on PostgreSQL
+    elif title and title.lower() == title.upper():
+        # Too short for trigrams, and caseless (汉字, digits): a plain LIKE, which lets the
+        # planner walk the newest rows and stop at the cap.
+        qs = qs.filter(title__contains=title)
+    elif title:
+        qs = qs.alias(title_lower=Lower("title")).filter(title_lower__contains=title.lower())
     if author:
-        qs = qs.filter(original_author__icontains=author)
+        qs = qs.filter(original_author__istartswith=author)
     if kind:
         qs = qs.filter(kind=kind)
     if tag:
@@ -52,14 +59,17 @@ def search_ips(*, title: str = "", author: str = "", tag: str = "", kind: str = 
     page = max(1, page)
     size = conf.PAGE_SIZE
     offset = (page - 1) * size
-    rows = list(
-        qs.order_by("-id").select_related("rights_holder").prefetch_related("tags")
-        [offset:offset + size + 1]
-    )
-    capped_count = qs.order_by().values("id")[:conf.COUNT_CAP + 1].count()
+    # One scan serves both the page and the capped count: the matching ids, newest first,
+    # up to the cap (or to the end of this page when it lies beyond the cap).
+    limit = max(conf.COUNT_CAP + 1, offset + size + 1)
+    ids = list(qs.order_by("-id").values_list("id", flat=True)[:limit])
+    page_ids = ids[offset:offset + size]
+    by_id = IP.objects.select_related("rights_holder").prefetch_related("tags").in_bulk(
+        page_ids)
     return SearchPage(
-        items=rows[:size], number=page, has_next=len(rows) > size, has_previous=page > 1,
-        count=min(capped_count, conf.COUNT_CAP), count_capped=capped_count > conf.COUNT_CAP,
+        items=[by_id[pk] for pk in page_ids], number=page,
+        has_next=len(ids) > offset + size, has_previous=page > 1,
+        count=min(len(ids), conf.COUNT_CAP), count_capped=len(ids) > conf.COUNT_CAP,
     )
 
 

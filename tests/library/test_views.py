@@ -231,3 +231,17 @@ def test_a_bad_cover_is_refused(client, holder):
         "term_months": "12", "territories": "CN",
         "cover": SimpleUploadedFile("c.png", b"not an image", "image/png")})
     assert response.status_code == 200 and not IP.objects.filter(title="Bad").exists()
+
+
+def test_title_search_ignores_case_for_short_and_long_terms(client, holder):
+    services.create_ip(holder, title="Dragon King", original_author="Ann Lee", kind="novel")
+    services.create_ip(holder, title="Quiet Sea", original_author="Bo", kind="novel")
+
+    def titles(**params):
+        result = client.get(reverse("library:index"), params).context["result"]
+        return [ip.title for ip in result.items]
+
+    assert titles(title="dr") == ["Dragon King"]
+    assert titles(title="KING") == ["Dragon King"]
+    assert titles(author="ann") == ["Dragon King"]
+    assert titles(author="lee") == []  # authors match from the start of the name
