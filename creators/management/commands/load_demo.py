@@ -38,7 +38,9 @@ class Command(BaseCommand):
             if studio and not Studio.objects.filter(slug=studio[0]).exists():
                 create_studio(user, studio[1], slug=studio[0])
         # Each app may add its own demo data (IP, credits, policies) in `<app>/demo.py`.
-        for app in ("creators", "library", "generation", "review", "revenue"):
+        apps = ("creators", "library", "generation", "review", "revenue", "storyboard",
+                "dashboard")
+        for app in apps:
             try:
                 module = importlib.import_module(f"{app}.demo")
             except ModuleNotFoundError as exc:
