@@ -394,6 +394,33 @@ def post(period: str, day, memo: str, legs: list[dict], run=None) -> LedgerTrans
     return tx
 
 
+class _Postings:
+    """Balanced transactions collected and written with two bulk INSERTs."""
+
+    def __init__(self, period, day, run):
+        self.period, self.day, self.run, self.items = period, day, run, []
+
+    def add(self, memo: str, legs: list[dict], run=None) -> None:
+        legs = [leg for leg in legs if leg["amount"] != 0]
+        if not legs:
+            return
+        if sum(leg["amount"] for leg in legs) != 0:
+            raise ValueError("unbalanced transaction")
+        self.items.append((memo[:200], legs))
+
+    def flush(self) -> None:
+        if not self.items:
+            return
+        txs = LedgerTransaction.objects.bulk_create([
+            LedgerTransaction(period=self.period, day=self.day, memo=memo, run=self.run)
+            for memo, _legs in self.items])
+        LedgerEntry.objects.bulk_create([
+            LedgerEntry(transaction=tx, **leg)
+            for tx, (_memo, legs) in zip(txs, self.items, strict=True) for leg in legs],
+            batch_size=BATCH)
+        self.items = []
+
+
 def _pay(account, kind, amount, source_kind, **refs) -> list[dict]:
     """Credit a payee and debit a platform account by the same amount."""
     return [
@@ -494,15 +521,40 @@ def _settle(period: str, first, last) -> SettlementRun:
      ontime_share_by_studio, ontime_views_by_series, run.lines) = totals
     run.save(update_fields=["lines"])
 
+    # The run's ledger transactions are written in bulk; accounts are looked up once.
+    batch = _Postings(period, last, run)
+    accounts: dict = {}
+
+    def cached(fn, obj):
+        key = (fn.__name__, obj.pk)
+        if key not in accounts:
+            accounts[key] = fn(obj)
+        return accounts[key]
+
+    def sacct(studio):
+        return cached(studio_account, studio)
+
+    def lacct(user):
+        return cached(licensor_account, user)
+
+    platform = {}
+
+    def pay(account, kind, amount, source_kind, **refs):
+        if source_kind not in platform:
+            platform[source_kind] = platform_account(source_kind)
+        return [{"account": account, "kind": kind, "amount": amount, **refs},
+                {"account": platform[source_kind], "kind": "platform", "amount": -amount,
+                 **refs}]
+
     # Shares and royalties: one transaction per series.
     for sid, series in series_of.items():
-        legs = _pay(studio_account(series.studio), "share", share_by_series[sid],
+        legs = pay(sacct(series.studio), "share", share_by_series[sid],
                     "platform_revenue", series=series)
-        post(period, last, f"shares {series.slug} {period}", legs, run)
+        batch.add(f"shares {series.slug} {period}", legs, run)
     for lid, lic in licenses.items():
-        legs = _pay(licensor_account(lic.ip.rights_holder), "royalty", royalty_by_license[lid],
+        legs = pay(lacct(lic.ip.rights_holder), "royalty", royalty_by_license[lid],
                     "platform_revenue", license=lic)
-        post(period, last, f"royalties license {lid} {period}", legs, run)
+        batch.add(f"royalties license {lid} {period}", legs, run)
 
     # Continuous-creation uplift per studio.
     published = Episode.objects.filter(
@@ -511,15 +563,15 @@ def _settle(period: str, first, last) -> SettlementRun:
         count = published.filter(series__studio_id=sid).count()
         if count >= uplift["min_episodes"]:
             amount = q(share * Decimal(uplift["uplift"]))
-            post(period, last, f"uplift {studios[sid].slug} {period}",
-                 _pay(studio_account(studios[sid]), "uplift", amount, "platform_incentives"),
+            batch.add(f"uplift {studios[sid].slug} {period}",
+                 pay(sacct(studios[sid]), "uplift", amount, "platform_incentives"),
                  run)
     # Hit bonus per series.
     for sid, views in ontime_views_by_series.items():
         bonus = hit_bonus(end_policy.data["hit_bonus_tiers"], views)
         series = series_of[sid]
-        post(period, last, f"hit bonus {series.slug} {period}",
-             _pay(studio_account(series.studio), "hit_bonus", bonus, "platform_incentives",
+        batch.add(f"hit bonus {series.slug} {period}",
+             pay(sacct(series.studio), "hit_bonus", bonus, "platform_incentives",
                   series=series), run)
 
     # Episode minimum guarantees not yet advanced.
@@ -531,33 +583,35 @@ def _settle(period: str, first, last) -> SettlementRun:
         if policy is None or ep.duration_seconds is None:
             continue
         amount = mg_amount(ep.duration_seconds, policy.data["mg_per_minute"][ep.grade])
-        post(period, last, f"MG {ep.ref}",
-             _pay(studio_account(ep.series.studio), "mg_advance", amount, "platform_advances",
+        batch.add(f"MG {ep.ref}",
+             pay(sacct(ep.series.studio), "mg_advance", amount, "platform_advances",
                   series=ep.series, episode=ep), run)
     # License minimum guarantees not yet advanced.
     lic_advanced = set(LedgerEntry.objects.filter(kind="mg_advance", license__isnull=False)
                        .values_list("license_id", flat=True))
     for lic in (License.objects.filter(starts_on__lte=last, minimum_guarantee__gt=0)
                 .exclude(id__in=lic_advanced).select_related("ip__rights_holder")):
-        post(period, last, f"license MG {lic.id}",
-             _pay(licensor_account(lic.ip.rights_holder), "mg_advance", lic.minimum_guarantee,
+        batch.add(f"license MG {lic.id}",
+             pay(lacct(lic.ip.rights_holder), "mg_advance", lic.minimum_guarantee,
                   "platform_advances", license=lic), run)
 
+    batch.flush()  # recoupment reads the advances just posted
     # Recoupment: per series and per license, up to what the run earned.
     for sid, series in series_of.items():
         outstanding = _outstanding(series=series)
         amount = min(outstanding, share_by_series[sid])
         if amount > 0:
-            post(period, last, f"recoup {series.slug}",
-                 _pay(studio_account(series.studio), "mg_recoup", -amount, "platform_advances",
+            batch.add(f"recoup {series.slug}",
+                 pay(sacct(series.studio), "mg_recoup", -amount, "platform_advances",
                       series=series), run)
     for lid, lic in licenses.items():
         outstanding = _outstanding(license=lic, episode__isnull=True)
         amount = min(outstanding, royalty_by_license[lid])
         if amount > 0:
-            post(period, last, f"recoup license {lid}",
-                 _pay(licensor_account(lic.ip.rights_holder), "mg_recoup", -amount,
+            batch.add(f"recoup license {lid}",
+                 pay(lacct(lic.ip.rights_holder), "mg_recoup", -amount,
                       "platform_advances", license=lic), run)
+    batch.flush()
     return run
 
 
