@@ -245,3 +245,11 @@ def test_title_search_ignores_case_for_short_and_long_terms(client, holder):
     assert titles(title="KING") == ["Dragon King"]
     assert titles(author="ann") == ["Dragon King"]
     assert titles(author="lee") == []  # authors match from the start of the name
+
+
+def test_the_search_page_runs_a_fixed_number_of_queries(client, holder, django_assert_max_num_queries):
+    for i in range(30):
+        services.create_ip(holder, title=f"Book {i}", kind="novel", tags=["玄幻", f"t{i}"])
+    with django_assert_max_num_queries(6):
+        response = client.get(reverse("library:index"), {"tag": "玄幻", "exclusive": "on"})
+    assert len(response.context["result"].items) == 24
