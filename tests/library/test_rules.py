@@ -125,3 +125,14 @@ def test_an_original_series_is_never_blocked(studio):
     series = Series.objects.create(studio=studio, slug="orig", title="O",
                                    category="standard")
     services.assert_can_add_episode(series, TODAY)
+
+
+def test_a_series_cannot_be_made_on_an_expired_license(ip, studio):
+    from creators.services import create_series
+
+    today = datetime.date.today()
+    license = services.grant_license(ip, studio, **terms(
+        starts_on=today - D(days=400), ends_on=today - D(days=30)))
+    with pytest.raises(ValidationError) as error:
+        create_series(studio, title="Late", category="premium_2d", license=license)
+    assert error.value.code == "outside_term"
