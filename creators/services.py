@@ -270,7 +270,12 @@ def new_episode_ref() -> str:
 @transaction.atomic
 def create_episode(series: Series, number: int, title: str, hook_line: str = "",
                    ref: str | None = None) -> Episode:
-    """A new draft; `ref` is given only by imports, which keep the code they came with."""
+    """A new draft; `ref` is given only by imports, which keep the code they came with.
+    A series made under an expired license takes no new episodes (its past ones stay)."""
+    if ref is None:
+        from library.services import assert_can_add_episode
+
+        assert_can_add_episode(series)
     return Episode.objects.create(
         series=series, number=number, title=title, hook_line=hook_line,
         ref=ref or new_episode_ref(),

@@ -247,9 +247,13 @@ def episode_create(request: HttpRequest, slug: str, series_slug: str) -> HttpRes
                    .first() or 0) + 1
     form = EpisodeForm(request.POST or None, series=series, initial={"number": next_number})
     if request.method == "POST" and form.is_valid():
-        episode = services.create_episode(series, **form.cleaned_data)
-        messages.success(request, _("Episode %(ref)s created.") % {"ref": episode.ref})
-        return redirect("creators:episode", slug=slug, ref=episode.ref)
+        try:
+            episode = services.create_episode(series, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("Episode %(ref)s created.") % {"ref": episode.ref})
+            return redirect("creators:episode", slug=slug, ref=episode.ref)
     return render(request, "creators/episode_form.html", {
         "studio": membership.studio, "membership": membership, "series": series, "form": form,
     })
