@@ -1,0 +1,93 @@
+"""Use cases of the dashboard: payout requests and finance's decision on them."""
+
+import datetime
+from decimal import Decimal, InvalidOperation
+
+from django.db import IntegrityError, transaction
+from django.db.models import Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from creators.models import Studio, User
+from revenue.models import Account
+from revenue.services import balance, post_payout, q, studio_account
+
+from .models import Payout
+
+MIN_PAYOUT = Decimal("100.00")
+
+
+class PayoutError(Exception):
+    pass
+
+
+def pending(studio: Studio) -> Decimal:
+    return (Payout.objects.filter(studio=studio, state=Payout.State.REQUESTED)
+            .aggregate(s=Sum("amount"))["s"] or Decimal("0.00"))
+
+
+def available(studio: Studio) -> Decimal:
+    account = Account.objects.filter(studio=studio).first()
+    ledger = balance(account) if account else Decimal("0.00")
+    return ledger - pending(studio)
+
+
+def _amount(raw) -> Decimal:
+    try:
+        amount = Decimal(str(raw).strip())
+    except (InvalidOperation, ValueError):
+        raise PayoutError(_("Enter an amount in yuan, such as 150.00."))
+    if not amount.is_finite() or amount != q(amount):
+        raise PayoutError(_("Enter an amount in yuan, such as 150.00."))
+    return amount
+
+
+def request_payout(studio: Studio, user: User, raw_amount, key: str) -> tuple[Payout, bool]:
+    """A payout request of an owner; (payout, created). The same key returns the first
+    request. The studio's ledger account row is locked, so concurrent requests queue and
+    each sees the reservations of the ones before it."""
+    key = (key or "").strip()[:64]
+    if not key:
+        raise PayoutError(_("The request has no idempotency key; reload the page."))
+    existing = Payout.objects.filter(studio=studio, idempotency_key=key).first()
+    if existing:
+        return existing, False
+    amount = _amount(raw_amount)
+    if amount < MIN_PAYOUT:
+        raise PayoutError(_("A payout is at least ¥%(min)s.") % {"min": MIN_PAYOUT})
+    studio_account(studio)
+    try:
+        with transaction.atomic():
+            Account.objects.select_for_update().get(studio=studio)
+            existing = Payout.objects.filter(studio=studio, idempotency_key=key).first()
+            if existing:
+                return existing, False
+            free = available(studio)
+            if amount > free:
+                raise PayoutError(
+                    _("A payout is at most the available balance, ¥%(free)s.")
+                    % {"free": q(max(free, Decimal("0")))})
+            return Payout.objects.create(studio=studio, amount=amount, idempotency_key=key,
+                                         requested_by=user), True
+    except IntegrityError:
+        return Payout.objects.get(studio=studio, idempotency_key=key), False
+
+
+def decide_payout(payout_id: int, user: User, approve: bool,
+                  day: datetime.date | None = None) -> Payout:
+    """Finance approves (posts the payout to the ledger) or rejects a requested payout.
+    A conditional UPDATE claims the request, so it is decided once."""
+    if not (user.is_finance or user.is_staff):
+        raise PayoutError(_("Only finance decides payouts."))
+    state = Payout.State.APPROVED if approve else Payout.State.REJECTED
+    with transaction.atomic():
+        claimed = Payout.objects.filter(pk=payout_id, state=Payout.State.REQUESTED).update(
+            state=state, decided_by=user, decided_at=timezone.now())
+        payout = Payout.objects.select_related("studio").get(pk=payout_id)
+        if not claimed:
+            raise PayoutError(_("This payout was already decided."))
+        if approve:
+            tx = post_payout(payout.studio, payout.amount, day or timezone.localdate())
+            Payout.objects.filter(pk=payout.pk).update(transaction=tx)
+            payout.transaction = tx
+    return payout

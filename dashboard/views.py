@@ -1,0 +1,149 @@
+"""Thin views of the dashboard: pages and JSON for members, payouts, statements."""
+
+import uuid
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from creators.models import Membership, Series
+from creators.queries import membership_or_404, studios_of
+from revenue.queries import statement, statement_csv
+from revenue.services import RevenueError
+
+from . import queries
+from .services import PayoutError, decide_payout, request_payout
+
+DAYS = (30, 90, 365)
+
+
+def _finance(user) -> bool:
+    return user.is_authenticated and (user.is_finance or user.is_staff)
+
+
+@login_required
+def index(request):
+    return render(request, "dashboard/index.html", {
+        "studios": studios_of(request.user), "finance": _finance(request.user),
+        "holder": request.user.is_rights_holder or request.user.ips.exists(),
+    })
+
+
+@login_required
+def studio(request, slug):
+    m = membership_or_404(request.user, slug)
+    return render(request, "dashboard/studio.html", {
+        "studio": m.studio, "owner": m.role == Membership.Role.OWNER,
+        "s": queries.summary(m.studio), "days": DAYS,
+        "series": Series.objects.filter(studio=m.studio).order_by("title"),
+    })
+
+
+@login_required
+def data(request, slug):
+    m = membership_or_404(request.user, slug)
+    try:
+        days = int(request.GET.get("days", 30))
+    except ValueError:
+        days = 30
+    days = days if days in DAYS else 30
+    return JsonResponse(queries.chart_data(m.studio, days))
+
+
+@login_required
+def drill(request, slug, period):
+    m = membership_or_404(request.user, slug)
+    d = queries.drill(m.studio, period, request.GET.get("series", ""),
+                      request.GET.get("episode", ""))
+    return render(request, "dashboard/drill.html", {"studio": m.studio, "d": d})
+
+
+@login_required
+def series(request, slug, series_slug):
+    m = membership_or_404(request.user, slug)
+    obj = get_object_or_404(Series.objects.select_related("license__ip__rights_holder"),
+                            studio=m.studio, slug=series_slug)
+    return render(request, "dashboard/series.html", {"studio": m.studio,
+                                                     "d": queries.series_detail(obj)})
+
+
+@login_required
+def payouts(request, slug):
+    m = membership_or_404(request.user, slug)
+    owner = m.role == Membership.Role.OWNER
+    if request.method == "POST":
+        if not owner:
+            raise PermissionDenied
+        try:
+            payout, created = request_payout(m.studio, request.user, request.POST.get("amount"),
+                                             request.POST.get("key", ""))
+            if created:
+                messages.success(request, _("Payout of ¥%(amount)s requested.")
+                                 % {"amount": payout.amount})
+            return redirect("dashboard:payouts", slug=slug)
+        except PayoutError as e:
+            messages.error(request, str(e))
+    return render(request, "dashboard/payouts.html", {
+        "studio": m.studio, "owner": owner, "s": queries.summary(m.studio),
+        "payouts": queries.payouts_of(m.studio), "key": uuid.uuid4().hex,
+    })
+
+
+@login_required
+def finance(request):
+    if not _finance(request.user):
+        raise PermissionDenied
+    return render(request, "dashboard/finance.html", {"payouts": queries.pending_payouts()})
+
+
+@login_required
+@require_POST
+def decide(request, pk):
+    if not _finance(request.user):
+        raise PermissionDenied
+    try:
+        decide_payout(pk, request.user, request.POST.get("decision") == "approve")
+    except PayoutError as e:
+        messages.error(request, str(e))
+    return redirect("dashboard:finance")
+
+
+def _statement(request, st, fmt, ctx):
+    if fmt == "csv":
+        resp = HttpResponse(statement_csv(st), content_type="text/csv; charset=utf-8")
+        resp["Content-Disposition"] = f'attachment; filename="statement-{st["period"]}.csv"'
+        return resp
+    return render(request, "dashboard/statement.html",
+                  dict(ctx, st=st, printable=request.GET.get("print") == "1"))
+
+
+@login_required
+def studio_statement(request, slug, period, fmt="html"):
+    m = membership_or_404(request.user, slug)
+    try:
+        st = statement(period, studio=m.studio)
+    except RevenueError:
+        raise Http404
+    return _statement(request, st, fmt, {"studio": m.studio})
+
+
+@login_required
+def holder(request):
+    if not (request.user.is_rights_holder or request.user.ips.exists()):
+        raise Http404
+    return render(request, "dashboard/holder.html", {"d": queries.holder_summary(request.user)})
+
+
+@login_required
+def holder_statement(request, period, fmt="html"):
+    if not (request.user.is_rights_holder or request.user.ips.exists()):
+        raise Http404
+    try:
+        st = statement(period, licensor=request.user)
+    except RevenueError:
+        raise Http404
+    return _statement(request, st, fmt, {})

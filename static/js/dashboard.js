@@ -1,0 +1,65 @@
+// Draws the dashboard's charts with the vendored ECharts from the studio's JSON endpoint,
+// and fills the table under each chart with the same figures.
+(function () {
+  "use strict";
+  var root = document.getElementById("charts");
+  if (!root || !window.echarts) return;
+  var charts = {};
+  function chart(id) {
+    if (!charts[id]) charts[id] = echarts.init(document.getElementById(id), null, {renderer: "canvas"});
+    return charts[id];
+  }
+  function table(id, head, rows) {
+    var t = document.getElementById(id);
+    var html = "<thead><tr>" + head.map(function (h, i) {
+      return "<th" + (i ? ' class="num"' : "") + ">" + h + "</th>";
+    }).join("") + "</tr></thead><tbody>";
+    rows.forEach(function (r) {
+      html += "<tr>" + r.map(function (c, i) {
+        var td = document.createElement("td");
+        td.textContent = c == null ? "—" : String(c);
+        return "<td" + (i ? ' class="num"' : "") + ">" + td.innerHTML + "</td>";
+      }).join("") + "</tr>";
+    });
+    t.innerHTML = html + "</tbody>";
+  }
+  function draw(d) {
+    var opt = {animation: false, tooltip: {trigger: "axis"}, grid: {left: 60, right: 20}};
+    chart("chart-daily").setOption(Object.assign({}, opt, {
+      xAxis: {type: "category", data: d.daily.map(function (r) { return r.date; })},
+      yAxis: {type: "value"},
+      series: [{type: "line", name: "¥", data: d.daily.map(function (r) { return r.revenue; })}]
+    }), true);
+    table("table-daily", ["Date", "¥", "Views"], d.daily.map(function (r) { return [r.date, r.revenue, r.views]; }));
+    chart("chart-series").setOption(Object.assign({}, opt, {
+      xAxis: {type: "category", data: d.by_series.map(function (r) { return r.series; })},
+      yAxis: {type: "value"},
+      series: [{type: "bar", name: "¥", data: d.by_series.map(function (r) { return r.revenue; })}]
+    }), true);
+    table("table-series", ["Series", "¥", "Views"], d.by_series.map(function (r) { return [r.series, r.revenue, r.views]; }));
+    chart("chart-parts").setOption({animation: false, tooltip: {trigger: "item"},
+      series: [{type: "pie", radius: "65%", data: d.parts.map(function (r) {
+        return {name: r.part, value: r.amount}; })}]}, true);
+    table("table-parts", ["Part", "¥"], d.parts.map(function (r) { return [r.part, r.amount]; }));
+    chart("chart-per-minute").setOption(Object.assign({}, opt, {
+      legend: {}, xAxis: {type: "category", data: d.per_minute.map(function (r) { return r.series; })},
+      yAxis: [{type: "value"}, {type: "value"}],
+      series: [
+        {type: "bar", name: "views/min", data: d.per_minute.map(function (r) { return r.views_per_minute; })},
+        {type: "bar", name: "¥/min", yAxisIndex: 1, data: d.per_minute.map(function (r) { return r.revenue_per_minute; })}
+      ]
+    }), true);
+    table("table-per-minute", ["Series", "Minutes of content", "Views/min", "¥/min"],
+      d.per_minute.map(function (r) { return [r.series, r.content_minutes, r.views_per_minute, r.revenue_per_minute]; }));
+    root.setAttribute("data-ready", d.days);
+  }
+  function load(days) {
+    fetch(root.dataset.url + "?days=" + days, {credentials: "same-origin"})
+      .then(function (r) { return r.json(); }).then(draw);
+  }
+  document.querySelectorAll("[data-days]").forEach(function (b) {
+    b.addEventListener("click", function () { load(b.dataset.days); });
+  });
+  window.addEventListener("resize", function () { Object.values(charts).forEach(function (c) { c.resize(); }); });
+  load(30);
+})();

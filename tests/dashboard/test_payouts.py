@@ -1,0 +1,129 @@
+"""Payout requests: limits, idempotency, no overdraft under concurrency, finance decides."""
+
+import threading
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.urls import reverse
+
+from creators.models import Membership
+from dashboard.models import Payout
+from dashboard.services import PayoutError, available, decide_payout, request_payout
+from revenue.models import LedgerEntry
+from revenue.services import balance, studio_account
+from tests.conftest import make_user
+
+
+def test_a_request_below_100_yuan_is_refused_with_a_clear_message(funded, owner):
+    with pytest.raises(PayoutError, match="at least ¥100"):
+        request_payout(funded, owner, "99.99", "k1")
+    assert not Payout.objects.exists()
+
+
+def test_a_request_above_the_available_balance_is_refused(funded, owner):
+    with pytest.raises(PayoutError, match="at most the available balance, ¥1000.00"):
+        request_payout(funded, owner, "1000.01", "k1")
+
+
+def test_a_pending_request_reserves_against_the_balance(funded, owner):
+    request_payout(funded, owner, "700", "k1")
+    assert available(funded) == Decimal("300.00")
+    with pytest.raises(PayoutError, match="¥300.00"):
+        request_payout(funded, owner, "301", "k2")
+
+
+def test_resubmitting_the_same_key_returns_the_first_request(funded, owner):
+    first, created = request_payout(funded, owner, "600", "same")
+    again, created_again = request_payout(funded, owner, "600", "same")
+    assert created and not created_again and again.pk == first.pk
+    assert Payout.objects.count() == 1
+
+
+def test_approval_posts_a_payout_to_the_ledger(funded, owner):
+    finance = make_user("fin", is_finance=True)
+    payout, _ = request_payout(funded, owner, "250.00", "k1")
+    decide_payout(payout.pk, finance, approve=True)
+    payout.refresh_from_db()
+    assert payout.state == "approved" and payout.decided_by == finance
+    assert balance(studio_account(funded)) == Decimal("750.00")
+    assert available(funded) == Decimal("750.00")
+    entry = LedgerEntry.objects.get(kind="payout", transaction=payout.transaction)
+    assert entry.amount == Decimal("-250.00")
+
+
+def test_a_payout_is_decided_once_and_only_by_finance(funded, owner):
+    finance = make_user("fin", is_finance=True)
+    payout, _ = request_payout(funded, owner, "250.00", "k1")
+    with pytest.raises(PayoutError):
+        decide_payout(payout.pk, owner, approve=True)
+    decide_payout(payout.pk, finance, approve=False)
+    with pytest.raises(PayoutError, match="already decided"):
+        decide_payout(payout.pk, finance, approve=True)
+    assert not LedgerEntry.objects.filter(kind="payout").exists()
+    assert available(funded) == Decimal("1000.00")
+
+
+def test_only_an_owner_may_request_and_outsiders_get_404(client, funded, member, outsider):
+    url = reverse("dashboard:payouts", args=[funded.slug])
+    client.force_login(member)
+    assert client.get(url).status_code == 200
+    r = client.post(url, {"amount": "200", "key": "m1"})
+    assert r.status_code == 403 and not Payout.objects.exists()
+    client.force_login(outsider)
+    assert client.get(url).status_code == 404
+    assert client.post(url, {"amount": "200", "key": "o1"}).status_code == 404
+
+
+def test_the_form_shows_the_refusal_and_a_double_post_pays_once(client, funded, owner):
+    url = reverse("dashboard:payouts", args=[funded.slug])
+    client.force_login(owner)
+    r = client.post(url, {"amount": "50", "key": "a"})
+    assert "at least ¥100" in r.content.decode() or "至少" in r.content.decode()
+    client.post(url, {"amount": "400", "key": "b"})
+    client.post(url, {"amount": "400", "key": "b"})
+    assert list(Payout.objects.values_list("amount", flat=True)) == [Decimal("400.00")]
+
+
+def test_finance_approves_on_the_finance_page(client, funded, owner):
+    finance = make_user("fin", is_finance=True)
+    payout, _ = request_payout(funded, owner, "300", "k")
+    client.force_login(owner)
+    assert client.get(reverse("dashboard:finance")).status_code == 403
+    client.force_login(finance)
+    assert "dawn" in client.get(reverse("dashboard:finance")).content.decode()
+    client.post(reverse("dashboard:decide", args=[payout.pk]), {"decision": "approve"})
+    payout.refresh_from_db()
+    assert payout.state == "approved"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_requests_of_two_owners_cannot_overdraw(studio, owner):
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks need PostgreSQL")
+    from tests.dashboard.conftest import credit
+    credit(studio, "1000.00")
+    second = make_user("owner2")
+    Membership.objects.create(studio=studio, user=second, role=Membership.Role.OWNER)
+    barrier = threading.Barrier(6)
+    outcomes = []
+
+    def go(user, key):
+        from django.db import connections
+        try:
+            barrier.wait()
+            try:
+                outcomes.append(request_payout(studio, user, "400.00", key)[1])
+            except PayoutError:
+                outcomes.append("refused")
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=go, args=(u, f"k{i}"))
+               for i, u in enumerate([owner, second] * 3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert outcomes.count(True) == 2 and outcomes.count("refused") == 4
+    assert available(studio) == Decimal("200.00")

@@ -1,0 +1,128 @@
+"""The worked example of DOMAIN.md, settled through the management commands, as the
+studio owner and the rights holder see it on the dashboard."""
+
+import datetime
+import json
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+from django.urls import reverse
+
+from creators.models import Studio, User
+from dashboard.services import decide_payout, request_payout
+from tests.conftest import make_user
+
+EXAMPLE = Path(settings.BASE_DIR).parent / "shared" / "examples" / "settlement"
+
+
+def load_worked_example():
+    call_command("import_catalog", str(EXAMPLE / "catalog.json"))
+    for policy in sorted((EXAMPLE / "policies").glob("*.json")):
+        call_command("import_policy", str(policy))
+    for step in json.loads((EXAMPLE / "steps.json").read_text()):
+        if "import" in step:
+            call_command("import_revenue", str(EXAMPLE / step["import"]),
+                         platform=step["platform"])
+        else:
+            call_command("settle", step["settle"])
+
+
+@pytest.fixture
+def settled(db):
+    load_worked_example()
+    return Studio.objects.get(slug="moonlight")
+
+
+@pytest.fixture
+def lin(settled):
+    return User.objects.get(username="lin")
+
+
+def test_the_owner_sees_the_domain_figures(client, settled, lin):
+    client.force_login(lin)
+    page = client.get(reverse("dashboard:studio", args=["moonlight"])).content.decode()
+    assert "¥20766.05" in page
+    st = client.get(reverse("dashboard:statement", args=["moonlight", "2026-02"]))
+    body = st.content.decode()
+    for figure in ("16150.95", "4615.10", "4000.00", "20766.05"):
+        assert figure in body
+    csv = client.get(reverse("dashboard:statement_csv", args=["moonlight", "2026-02"]))
+    assert "closing_balance,20766.05" in csv.content.decode()
+
+
+def test_the_drill_down_reaches_a_single_line_with_its_computation(client, settled, lin):
+    client.force_login(lin)
+    url = reverse("dashboard:drill", args=["moonlight", "2026-02"])
+    whole = client.get(url).content.decode()
+    assert "¥16150.95" in whole
+    one = client.get(url, {"series": "", "episode": "EP-BK-001"}).content.decode()
+    assert "6398.70" in one and "2742.30" in one and "9141.00" in one
+    assert "0.30" in one or "0.3" in one
+
+
+def test_the_chart_json_has_decimal_strings_for_each_chart(client, settled, lin):
+    client.force_login(lin)
+    d = client.get(reverse("dashboard:data", args=["moonlight"]), {"days": 90}).json()
+    assert sum(float(r["revenue"]) for r in d["daily"]) == pytest.approx(16150.95)
+    parts = {r["part"]: r["amount"] for r in d["parts"]}
+    assert parts["incentives"] == "4615.10"
+    assert d["by_series"] and d["per_minute"]
+
+
+def test_a_payout_approved_appears_on_the_next_statement(client, settled, lin):
+    finance = make_user("fin", is_finance=True)
+    payout, _ = request_payout(settled, lin, "500.00", "k")
+    decide_payout(payout.pk, finance, approve=True, day=datetime.date(2026, 3, 15))
+    call_command("settle", "2026-03")
+    client.force_login(lin)
+    body = client.get(reverse("dashboard:statement", args=["moonlight", "2026-03"])).content
+    body = body.decode()
+    assert 'id="payouts">500.00' in body and 'id="closing_balance">20266.05' in body
+
+
+def test_the_rights_holder_sees_royalties_and_a_statement(client, settled):
+    client.force_login(User.objects.get(username="zhwx"))
+    page = client.get(reverse("dashboard:holder")).content.decode()
+    assert "6769.65" in page
+    st = client.get(reverse("dashboard:holder_statement", args=["2026-02"])).content.decode()
+    assert 'id="closing_balance">6769.65' in st
+
+
+def test_a_member_of_another_studio_gets_nothing(client, settled):
+    stranger = make_user("stranger")
+    from creators.services import create_studio
+    create_studio(stranger, "别家", slug="elsewhere")
+    client.force_login(stranger)
+    series = settled.series.first().slug
+    for url in [
+        reverse("dashboard:studio", args=["moonlight"]),
+        reverse("dashboard:data", args=["moonlight"]),
+        reverse("dashboard:drill", args=["moonlight", "2026-02"]),
+        reverse("dashboard:series", args=["moonlight", series]),
+        reverse("dashboard:payouts", args=["moonlight"]),
+        reverse("dashboard:statement", args=["moonlight", "2026-02"]),
+        reverse("dashboard:statement_csv", args=["moonlight", "2026-02"]),
+        reverse("dashboard:holder"),
+        reverse("dashboard:holder_statement", args=["2026-02"]),
+    ]:
+        r = client.get(url)
+        assert r.status_code == 404, url
+    assert client.post(reverse("dashboard:payouts", args=["moonlight"]),
+                       {"amount": "200", "key": "x"}).status_code == 404
+
+
+def test_the_series_page_sets_cost_of_making_beside_revenue(client, settled, lin):
+    from generation.models import Job
+    series = settled.series.get(episodes__number=1, slug__icontains="b") \
+        if settled.series.filter(slug__icontains="b").exists() else settled.series.first()
+    ep = series.episodes.first()
+    Job.objects.create(studio=settled, created_by=lin, episode=ep, kind=Job.Kind.choices[0][0],
+                       model_key="m", price=40, state="succeeded", run_seconds=100.0)
+    client.force_login(lin)
+    page = client.get(reverse("dashboard:series", args=["moonlight", series.slug]))
+    body = page.content.decode()
+    cost = (100 * __import__("decimal").Decimal(settings.GPU_COST_PER_SECOND))
+    assert "40 " in body and "100.00" in body
+    assert f"¥{cost.quantize(__import__('decimal').Decimal('0.01'))}" in body
