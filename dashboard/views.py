@@ -1,5 +1,6 @@
 """Thin views of the dashboard: pages and JSON for members, payouts, statements."""
 
+import datetime
 import uuid
 
 from django.contrib import messages
@@ -7,6 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -97,7 +99,8 @@ def payouts(request, slug):
 def finance(request):
     if not _finance(request.user):
         raise PermissionDenied
-    return render(request, "dashboard/finance.html", {"payouts": queries.pending_payouts()})
+    return render(request, "dashboard/finance.html", {"payouts": queries.pending_payouts(),
+                                                      "today": timezone.localdate()})
 
 
 @login_required
@@ -106,7 +109,12 @@ def decide(request, pk):
     if not _finance(request.user):
         raise PermissionDenied
     try:
-        decide_payout(pk, request.user, request.POST.get("decision") == "approve")
+        day = datetime.date.fromisoformat(request.POST.get("day") or "") \
+            if request.POST.get("day") else None
+    except ValueError:
+        day = None
+    try:
+        decide_payout(pk, request.user, request.POST.get("decision") == "approve", day)
     except PayoutError as e:
         messages.error(request, str(e))
     return redirect("dashboard:finance")

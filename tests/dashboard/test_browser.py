@@ -1,0 +1,77 @@
+"""In real Chromium against the real ASGI server: after the worked example is settled the
+owner sees DOMAIN.md's figures and drawn charts, drills down to one line, requests a
+payout; finance approves; the next statement shows it."""
+
+import io
+
+import pytest
+from django.core.management import call_command
+from django.test import Client
+from PIL import Image
+
+from creators.models import User
+from tests.conftest import make_user
+from tests.dashboard.test_worked_example import load_worked_example
+
+
+def login(context, user, base_url):
+    client = Client()
+    client.force_login(user)
+    context.add_cookies([{"name": "sessionid", "value": client.cookies["sessionid"].value,
+                          "url": base_url}])
+
+
+def _colours(png: bytes) -> int:
+    img = Image.open(io.BytesIO(png)).convert("RGB").resize((160, 80))
+    return len(set(img.getdata()))
+
+
+@pytest.mark.browser
+def test_owner_sees_figures_charts_drills_down_and_gets_a_payout(asgi_server, page, chromium):
+    load_worked_example()
+    lin = User.objects.get(username="lin")
+    finance = make_user("fin", is_finance=True)
+    base = asgi_server.url
+    page.set_default_timeout(30000)
+    login(page.context, lin, base)
+
+    page.goto(f"{base}/dashboard/moonlight/")
+    assert page.inner_text("#available") == "¥20766.05"
+    page.wait_for_selector("#charts[data-ready]")
+    for chart in ("daily", "series", "parts", "per-minute"):
+        size = page.eval_on_selector(f"#chart-{chart} canvas", "c => c.toDataURL().length")
+        assert size > 3000, chart
+        assert _colours(page.locator(f"#chart-{chart}").screenshot()) > 8, chart
+    assert page.locator("#table-daily tbody tr").count() > 0
+
+    page.locator("a.drill").first.click()
+    assert page.inner_text("#drill-total") == "¥16150.95"
+    all_lines = page.locator("tr.line").count()
+    page.locator("a.drill-episode", has_text="EP-BK-001").first.click()
+    rows = page.locator("tr.line")
+    assert 0 < rows.count() < all_lines
+    assert "6398.70" in page.inner_text("table.lines")
+
+    page.goto(f"{base}/dashboard/moonlight/payouts/")
+    page.fill("#amount", "50")
+    page.click("#payout-form button")
+    assert "100" in page.inner_text(".messages")
+    page.fill("#amount", "500.00")
+    page.click("#payout-form button")
+    assert "500.00" in page.inner_text("#payouts")
+
+    other = chromium.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+    try:
+        fpage = other.new_page()
+        login(other, finance, base)
+        fpage.goto(f"{base}/dashboard/finance/")
+        fpage.fill("input[name=day]", "2026-03-15")
+        fpage.click("button[value=approve]")
+        fpage.wait_for_load_state()
+    finally:
+        other.close()
+
+    call_command("settle", "2026-03")
+    page.goto(f"{base}/dashboard/moonlight/statements/2026-03/")
+    assert page.inner_text("#payouts") == "500.00"
+    assert page.inner_text("#closing_balance") == "20266.05"
