@@ -1,0 +1,177 @@
+"""Dashboard JSON latency for one studio with many settled lines.
+
+One studio, 500 episodes (50 series) × 365 days of settled revenue lines (182,500); the
+chart endpoint `/dashboard/<studio>/data.json?days=…` is timed (median, p95) through the
+Django test client, against the floor: an endpoint of the same framework, behind the same
+middleware and a logged-in session, that runs no query. Target: p95 within 5× the floor.
+
+    .venv/bin/python bench/dashboard.py [--episodes 500] [--days 365] [--requests 30]
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/manju_dashboard_bench \\
+        .venv/bin/python bench/dashboard.py
+
+Without DATABASE_URL it uses a fresh SQLite file. With one, the database is flushed first.
+"""
+
+import argparse
+import datetime
+import os
+import statistics
+import sys
+import tempfile
+import time
+import types
+from decimal import Decimal
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+TARGET = 5.0
+POLICY = {
+    "name": "Bench", "valid_from": "2024-01-01", "minute_price": "0.0005",
+    "category_coefficients": {"ai_real": "60", "premium_3d": "50", "premium_2d": "40",
+                              "narrated": "5", "standard": "1"},
+    "copyright_coefficients": {"exclusive": "2", "non_exclusive": "1"},
+    "ad_coefficients": {"exclusive": "2.00", "non_exclusive": "1.00"},
+    "mg_per_minute": {"S": "5000", "A": "2000", "B": "500", "C": "0"},
+    "hit_bonus_tiers": [{"min_views": 1000000, "bonus": "3000"}],
+    "continuous_creation": {"min_episodes": 3, "uplift": "0.10"},
+}
+
+
+def setup_django():
+    flush = True
+    if not os.environ.get("DATABASE_URL"):
+        path = Path(tempfile.mkdtemp(prefix="dash-bench-")) / "bench.sqlite3"
+        os.environ["DATABASE_URL"] = f"sqlite:///{path}"
+        flush = False
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    import django
+
+    django.setup()
+    from django.conf import settings
+
+    settings.DEBUG = False
+    settings.ALLOWED_HOSTS = ["*"]
+    if not os.environ.get("REDIS_URL"):
+        settings.CACHES = {"default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    if flush:
+        from django.db import connection
+        with connection.cursor() as cur:
+            cur.execute("TRUNCATE revenue_ledgerentry, revenue_ledgertransaction, "
+                        "revenue_revenueline, revenue_settlementrun, revenue_importbatch, "
+                        "revenue_account, revenue_policyversion CASCADE")
+        call_command("flush", interactive=False, verbosity=0)
+    # The floor: same framework and middleware, no query.
+    from django.http import JsonResponse
+    from django.urls import include, path
+
+    urls = types.ModuleType("bench_dashboard_urls")
+    urls.urlpatterns = [path("floor/", lambda r: JsonResponse({"ok": True})),
+                        path("", include("config.urls"))]
+    sys.modules["bench_dashboard_urls"] = urls
+    settings.ROOT_URLCONF = "bench_dashboard_urls"
+
+
+def generate(episodes: int, days: int):
+    from django.db import transaction
+
+    from creators.models import Episode, Series, User
+    from creators.services import create_studio
+    from revenue.models import ImportBatch, RevenueLine, SettlementRun
+    from revenue.services import _coeffs, compute_line, create_policy
+
+    owner = User.objects.create_user("bench-owner", password="x")
+    studio = create_studio(owner, "Bench", slug="bench")
+    policy = create_policy(POLICY)
+    cats = ["ai_real", "premium_3d", "premium_2d", "narrated", "standard"]
+    n_series = max(1, episodes // 10)
+    series = Series.objects.bulk_create([
+        Series(studio=studio, slug=f"bs-{i}", title=f"S{i}", category=cats[i % 5],
+               exclusive=i % 2 == 0) for i in range(n_series)])
+    eps = Episode.objects.bulk_create([
+        Episode(series=series[i % n_series], number=i // n_series + 1, title=f"E{i}",
+                ref=f"EP-{i:06d}", duration_seconds=Decimal(90))
+        for i in range(episodes)])
+    batch = ImportBatch.objects.create(platform="bench", filename="bench", sha256="0" * 64,
+                                       status="accepted", rows=episodes * days)
+    start = datetime.date(2025, 1, 1)
+    runs = {}
+    coeffs = {s.id: _coeffs(policy, s.category, s.exclusive) for s in series}
+    with transaction.atomic():
+        for d in range(days):
+            day = start + datetime.timedelta(days=d)
+            period = day.strftime("%Y-%m")
+            if period not in runs:
+                runs[period] = SettlementRun.objects.create(period=period, policy=policy)
+            rows = []
+            for e, ep in enumerate(eps):
+                views = (e * 7919 + d * 104729) % 50000
+                minutes = Decimal(f"{views * 3 // 10}.{(e + d) % 100:02d}")
+                ad = Decimal(f"{views // 100}.{(e * d) % 100:02d}")
+                c = coeffs[ep.series_id]
+                parts = compute_line(minutes, ad, c, None)
+                rows.append(RevenueLine(
+                    date=day, platform="bench", episode=ep, episode_ref=ep.ref,
+                    valid_views=views, valid_minutes=minutes, ad_revenue=ad, batch=batch,
+                    settled_in=runs[period], policy=policy,
+                    coefficients=dict(c, licensor_share=None),
+                    minute_part=parts["minute_part"], ad_part=parts["ad_part"],
+                    base=parts["base"], royalty=parts["royalty"],
+                    studio_share=parts["studio_share"]))
+            RevenueLine.objects.bulk_create(rows, batch_size=2000)
+    return owner
+
+
+def timed(client, url, n):
+    times = []
+    for _ in range(n):
+        t = time.perf_counter()
+        r = client.get(url)
+        times.append((time.perf_counter() - t) * 1000)
+        assert r.status_code == 200, (url, r.status_code)
+    times.sort()
+    return statistics.median(times), times[min(len(times) - 1, int(len(times) * 0.95))]
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--episodes", type=int, default=500)
+    ap.add_argument("--days", type=int, default=365)
+    ap.add_argument("--requests", type=int, default=30)
+    args = ap.parse_args()
+    setup_django()
+    from django.db import connection
+    from django.test import Client
+
+    t = time.perf_counter()
+    owner = generate(args.episodes, args.days)
+    gen_s = time.perf_counter() - t
+    client = Client()
+    client.force_login(owner)
+    client.get("/floor/")
+    client.get("/dashboard/bench/data.json?days=30")
+    floor_med, floor_p95 = timed(client, "/floor/", max(100, args.requests))
+    print(f"database: {connection.vendor}; {args.episodes} episodes × {args.days} days = "
+          f"{args.episodes * args.days} settled lines (generated in {gen_s:.1f} s)")
+    print(f"{'endpoint':<34}{'median ms':>12}{'p95 ms':>12}{'p95 / floor':>14}")
+    print(f"{'floor (no query)':<34}{floor_med:>12.2f}{floor_p95:>12.2f}{1:>14.1f}")
+    worst = 0.0
+    result = {}
+    for days in (30, 90, 365):
+        med, p95 = timed(client, f"/dashboard/bench/data.json?days={days}", args.requests)
+        ratio = p95 / floor_p95
+        worst = max(worst, ratio)
+        result[days] = (med, p95, ratio)
+        print(f"{f'data.json?days={days}':<34}{med:>12.2f}{p95:>12.2f}{ratio:>14.1f}")
+    med, p95, ratio = result[365]
+    print(f"RESULT name=dashboard db={connection.vendor} lines={args.episodes * args.days} "
+          f"floor_p95_ms={floor_p95:.2f} json365_median_ms={med:.2f} json365_p95_ms={p95:.2f} "
+          f"worst_ratio={worst:.1f} target={TARGET:.0f} "
+          f"target_met={'yes' if worst <= TARGET else 'no'}")
+
+
+if __name__ == "__main__":
+    main()
