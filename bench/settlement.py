@@ -50,6 +50,9 @@ def setup_django(flush: bool):
 
     django.setup()
     from django.conf import settings
+
+    # As in production: with DEBUG on, Django keeps every query's SQL (9,000 of them).
+    settings.DEBUG = False
     if not os.environ.get("REDIS_URL"):
         settings.CACHES = {"default": {
             "BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
