@@ -27,11 +27,12 @@ def test_it_loads_the_demo_accounts_once(capsys):
 
 
 def test_it_gives_the_demo_studio_a_series_with_draft_episodes_once():
-    from creators.models import Episode, Series
+    from creators.models import Series
 
     call_command("load_demo")
     call_command("load_demo")
     series = Series.objects.get(studio__slug="moonlight", title="月下剑")
     assert list(series.episodes.values_list("number", "status")) == [(1, "draft"),
                                                                       (2, "draft")]
-    assert all(ref.startswith("EP-") for ref in Episode.objects.values_list("ref", flat=True))
+    # Refs made by the platform (other apps' demo data may bring refs of their own).
+    assert all(ref.startswith("EP-") for ref in series.episodes.values_list("ref", flat=True))
