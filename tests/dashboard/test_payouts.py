@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 from django.db import connection
 from django.urls import reverse
+from django.utils import translation
 
 from creators.models import Membership
 from dashboard.models import Payout
@@ -13,6 +14,12 @@ from dashboard.services import PayoutError, available, decide_payout, request_pa
 from revenue.models import LedgerEntry
 from revenue.services import balance, studio_account
 from tests.conftest import make_user
+
+
+@pytest.fixture(autouse=True)
+def english():
+    with translation.override("en"):
+        yield
 
 
 def test_a_request_below_100_yuan_is_refused_with_a_clear_message(funded, owner):
@@ -79,7 +86,7 @@ def test_the_form_shows_the_refusal_and_a_double_post_pays_once(client, funded, 
     url = reverse("dashboard:payouts", args=[funded.slug])
     client.force_login(owner)
     r = client.post(url, {"amount": "50", "key": "a"})
-    assert "at least ¥100" in r.content.decode() or "至少" in r.content.decode()
+    assert "at least ¥100" in r.content.decode() or "至少为 ¥100" in r.content.decode()
     client.post(url, {"amount": "400", "key": "b"})
     client.post(url, {"amount": "400", "key": "b"})
     assert list(Payout.objects.values_list("amount", flat=True)) == [Decimal("400.00")]
