@@ -160,16 +160,28 @@ def main():
     print(f"{'floor (no query)':<34}{floor_med:>12.2f}{floor_p95:>12.2f}{1:>14.1f}")
     worst = 0.0
     result = {}
+    from django.core.cache import cache
+
+    cold = {}
+    for days in (30, 90, 365):
+        url = f"/dashboard/bench/data.json?days={days}"
+        runs = []
+        for _ in range(max(3, args.requests // 10)):
+            cache.clear()
+            runs.append(timed(client, url, 1)[0])
+        cold[days] = statistics.median(runs)
+        print(f"{f'data.json?days={days} uncached':<34}{cold[days]:>12.2f}"
+              f"{max(runs):>12.2f}{max(runs) / floor_p95:>14.1f}")
     for days in (30, 90, 365):
         med, p95 = timed(client, f"/dashboard/bench/data.json?days={days}", args.requests)
         ratio = p95 / floor_p95
         worst = max(worst, ratio)
         result[days] = (med, p95, ratio)
-        print(f"{f'data.json?days={days}':<34}{med:>12.2f}{p95:>12.2f}{ratio:>14.1f}")
+        print(f"{f'data.json?days={days} cached':<34}{med:>12.2f}{p95:>12.2f}{ratio:>14.1f}")
     med, p95, ratio = result[365]
     print(f"RESULT name=dashboard db={connection.vendor} lines={args.episodes * args.days} "
           f"floor_p95_ms={floor_p95:.2f} json365_median_ms={med:.2f} json365_p95_ms={p95:.2f} "
-          f"worst_ratio={worst:.1f} target={TARGET:.0f} "
+          f"uncached365_median_ms={cold[365]:.2f} worst_cached_ratio={worst:.1f} target={TARGET:.0f} "
           f"target_met={'yes' if worst <= TARGET else 'no'}")
 
 

@@ -6,13 +6,21 @@ from collections import defaultdict
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Count, F, Q, Sum
+from django.core.cache import cache
+from django.db.models import Count, F, Max, Q, Sum
 from django.db.models.functions import Coalesce
 
 from creators.models import Episode, Series, Studio, User
 from generation.models import Job
 from library.models import License
-from revenue.models import Account, LedgerEntry, PolicyVersion, RevenueLine, SettlementRun
+from revenue.models import (
+    Account,
+    LedgerEntry,
+    LedgerTransaction,
+    PolicyVersion,
+    RevenueLine,
+    SettlementRun,
+)
 from revenue.services import _coeffs, compute_line, policy_for, q
 
 from .models import Payout
@@ -80,7 +88,24 @@ def _settled(studio: Studio):
     return RevenueLine.objects.filter(settled_in__isnull=False, episode__series__studio=studio)
 
 
+def data_version() -> str:
+    """Changes whenever settlement or the ledger changes (both only ever add rows)."""
+    run = SettlementRun.objects.order_by("-id").values_list("id", "created_at").first()
+    tx = LedgerTransaction.objects.aggregate(m=Max("id"))["m"]
+    return f"{run[0]}.{run[1].timestamp()}-{tx}" if run else f"none-{tx}"
+
+
 def chart_data(studio: Studio, days: int) -> dict:
+    """chart data, cached until the next settlement run or ledger transaction."""
+    key = f"dashboard:charts:{studio.id}:{days}:{data_version()}"
+    data = cache.get(key)
+    if data is None:
+        data = _chart_data(studio, days)
+        cache.set(key, data, 3600)
+    return data
+
+
+def _chart_data(studio: Studio, days: int) -> dict:
     """Everything the charts draw, as strings of yuan (Decimal, never float)."""
     lines = _settled(studio)
     last = lines.order_by("-date").values_list("date", flat=True).first()

@@ -126,3 +126,23 @@ def test_the_series_page_sets_cost_of_making_beside_revenue(client, settled, lin
     cost = (100 * __import__("decimal").Decimal(settings.GPU_COST_PER_SECOND))
     assert "40 " in body and "100.00" in body
     assert f"¥{cost.quantize(__import__('decimal').Decimal('0.01'))}" in body
+
+
+def test_the_estimate_prices_unsettled_lines_and_charts_follow_settlement(
+        client, settled, lin, tmp_path):
+    # 2026-03-01 falls under the policy of 2026-02-10: 2D premium 40, exclusive ×2, ad ×2.
+    # minute part 1000 × 0.0005 × 40 × 2 = 40.00, ad part 100.00 × 2 = 200.00, base 240.00,
+    # royalty 30 % = 72.00, studio share 168.00.
+    csv = tmp_path / "mar.csv"
+    csv.write_text("date,episode_ref,valid_views,valid_minutes,ad_revenue\n"
+                   "2026-03-01,EP-BK-001,1000,1000.00,100.00\n")
+    client.force_login(lin)
+    data_url = reverse("dashboard:data", args=["moonlight"])
+    before = client.get(data_url, {"days": 30}).json()
+    call_command("import_revenue", str(csv), platform="hongguo")
+    page = client.get(reverse("dashboard:studio", args=["moonlight"])).content.decode()
+    assert 'id="estimate">¥168.00' in page
+    call_command("settle", "2026-03")
+    after = client.get(data_url, {"days": 30}).json()
+    assert before["to"] == "2026-02-28" or before["to"] < "2026-03-01"
+    assert after["to"] == "2026-03-01" and after["daily"][-1]["revenue"] == "168.00"
