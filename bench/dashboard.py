@@ -149,6 +149,9 @@ def main():
     t = time.perf_counter()
     owner = generate(args.episodes, args.days)
     gen_s = time.perf_counter() - t
+    if connection.vendor == "postgresql":  # as autovacuum would after a bulk load
+        with connection.cursor() as cur:
+            cur.execute("ANALYZE")
     client = Client()
     client.force_login(owner)
     client.get("/floor/")

@@ -3,6 +3,7 @@ studio owner and the rights holder see it on the dashboard."""
 
 import datetime
 import json
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -114,18 +115,27 @@ def test_a_member_of_another_studio_gets_nothing(client, settled):
 
 
 def test_the_series_page_sets_cost_of_making_beside_revenue(client, settled, lin):
+    from creators.models import Episode
     from generation.models import Job
-    series = settled.series.get(episodes__number=1, slug__icontains="b") \
-        if settled.series.filter(slug__icontains="b").exists() else settled.series.first()
-    ep = series.episodes.first()
+
+    ep = Episode.objects.get(ref="EP-BK-001")
     Job.objects.create(studio=settled, created_by=lin, episode=ep, kind=Job.Kind.choices[0][0],
                        model_key="m", price=40, state="succeeded", run_seconds=100.0)
+    from storyboard.models import Shot, Storyboard
+
+    # A storyboard shot's clip job names no episode: it is found through the shot.
+    clip = Job.objects.create(studio=settled, created_by=lin, kind=Job.Kind.choices[0][0],
+                              model_key="m", price=2, state="succeeded", run_seconds=20.5)
+    board = Storyboard.objects.create(episode=ep)
+    Shot.objects.create(storyboard=board, order=1, duration=Decimal("2"), clip_job=clip,
+                        grid_jobs=[str(clip.id), "not-a-job"])
     client.force_login(lin)
-    page = client.get(reverse("dashboard:series", args=["moonlight", series.slug]))
-    body = page.content.decode()
-    cost = (100 * __import__("decimal").Decimal(settings.GPU_COST_PER_SECOND))
-    assert "40 " in body and "100.00" in body
-    assert f"¥{cost.quantize(__import__('decimal').Decimal('0.01'))}" in body
+    body = client.get(reverse("dashboard:series", args=["moonlight", ep.series.slug]))
+    body = body.content.decode()
+    cost = (Decimal("120.5") * Decimal(settings.GPU_COST_PER_SECOND)).quantize(Decimal("0.01"))
+    assert f'id="cost">¥{cost}' in body
+    assert "42 " in body and "120.50" in body
+    assert "License" in body or "授权" in body
 
 
 def test_the_estimate_prices_unsettled_lines_and_charts_follow_settlement(
