@@ -9,20 +9,12 @@ Visible: "AI生成" drawn in a corner of every frame. Implicit, in the file's me
 """
 
 import json
-from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 
 PRODUCER = "manju-studio"
 VISIBLE_TEXT = "AI生成"
-FONT_CANDIDATES = [
-    "/usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc",
-    "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
-    "/usr/share/fonts/opentype/noto/NotoSerifCJK-Bold.ttc",
-    "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
-    "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
-]
 
 
 def implicit_label(job_id) -> dict:
@@ -33,43 +25,12 @@ def _dumps(value: dict) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
 
-@lru_cache(maxsize=1)
-def _font_path() -> str | None:
-    for candidate in FONT_CANDIDATES:
-        if Path(candidate).exists():
-            return candidate
-    try:
-        import subprocess
-
-        found = subprocess.run(
-            ["fc-match", "-f", "%{file}", ":lang=zh"], capture_output=True, text=True,
-            timeout=5,
-        ).stdout.strip()
-        return found or None
-    except (OSError, subprocess.SubprocessError):
-        return None
-
-
-@lru_cache(maxsize=16)
 def label_rgba(height: int) -> np.ndarray:
-    """The visible label, an RGBA uint8 array `height` pixels tall: white "AI生成" on a
-    translucent dark plate."""
-    from PIL import Image, ImageDraw, ImageFont
+    """The visible label, an RGBA uint8 array `height` pixels tall (drawn once, in
+    gpu_kernels.label, for every path that labels frames)."""
+    from gpu_kernels.label import label_array
 
-    size = max(6, int(height * 0.7))
-    path = _font_path()
-    font = ImageFont.truetype(path, size) if path else ImageFont.load_default(size)
-    probe = ImageDraw.Draw(Image.new("RGBA", (1, 1)))
-    left, top, right, bottom = probe.textbbox((0, 0), VISIBLE_TEXT, font=font)
-    pad = max(1, height // 6)
-    width = right - left + 2 * pad
-    plate = Image.new("RGBA", (width, height), (0, 0, 0, 150))
-    draw = ImageDraw.Draw(plate)
-    draw.text(
-        (pad - left, (height - (bottom - top)) // 2 - top), VISIBLE_TEXT, font=font,
-        fill=(255, 255, 255, 255),
-    )
-    return np.asarray(plate, dtype=np.uint8).copy()
+    return label_array(height)
 
 
 def label_height(frame_height: int) -> int:
@@ -93,31 +54,18 @@ def apply_visible_label(frames: np.ndarray) -> np.ndarray:
     return out
 
 
-def _kernels():
-    """The shared GPU kernels (Triton on CUDA, torch reference elsewhere) when present."""
-    try:
-        from gpu_kernels.label import render_label
-
-        import gpu_kernels
-
-        return gpu_kernels.frames_to_rgb_uint8, render_label
-    except (ImportError, AttributeError):
-        return None
-
-
 def to_labelled_uint8(frames) -> np.ndarray:
-    """Pipeline output (float N×H×W×3 in [0, 1], numpy) → labelled uint8 N×H×W×3."""
-    array = np.asarray(frames, dtype=np.float32)
-    kernels = _kernels()
-    if kernels is not None:
-        import torch
+    """Pipeline output (float N×H×W×3 in [0, 1], numpy) → labelled uint8 N×H×W×3, through
+    the shared frame-finishing kernel (Triton on CUDA, its torch reference elsewhere)."""
+    import torch
 
-        frames_to_rgb_uint8, render_label = kernels
-        tensor = torch.from_numpy(array).permute(0, 3, 1, 2) * 2.0 - 1.0
-        label = render_label(label_height(array.shape[1]))
-        return frames_to_rgb_uint8(tensor, label=label).cpu().numpy()
-    uint8 = (np.clip(array, 0.0, 1.0) * 255.0 + 0.5).astype(np.uint8)
-    return apply_visible_label(uint8)
+    import gpu_kernels
+    from gpu_kernels.label import render_label
+
+    array = np.asarray(frames, dtype=np.float32)
+    tensor = torch.from_numpy(array).permute(0, 3, 1, 2) * 2.0 - 1.0
+    label = render_label(label_height(array.shape[1]))
+    return gpu_kernels.frames_to_rgb_uint8(tensor, label=label).cpu().numpy()
 
 
 # --- Writing ---------------------------------------------------------------------------

@@ -1,9 +1,9 @@
 """The visible AI label as an RGBA uint8 image: white "AI生成" on a translucent dark plate.
 
 `render_label(height_px)` draws it with Pillow in the first CJK font found (Noto Sans CJK or
-WenQuanYi under /usr/share/fonts, else whatever `fc-match :lang=zh` names). It draws the
-same picture as `generation.labels.label_rgba` (same fonts, size, padding and plate), so a
-frame labelled through these kernels is recognised by the review app's label check.
+WenQuanYi under /usr/share/fonts, else whatever `fc-match :lang=zh` names). It is the one
+drawing of the label: `generation.labels` blends this same picture on the CPU, and the
+review app's label check looks for it.
 
 Without any CJK font Pillow's built-in bitmap font is used: "AI" comes out readable but
 "生成" is drawn as that font's missing-glyph boxes. The plate and its size stay the same, so
@@ -45,7 +45,8 @@ def font_path() -> str | None:
 
 
 @lru_cache(maxsize=16)
-def _label_array(height: int) -> np.ndarray:
+def label_array(height: int) -> np.ndarray:
+    """The label `height` pixels tall as a read-only uint8 RGBA array h×w×4 (cached)."""
     from PIL import Image, ImageDraw, ImageFont
 
     size = max(6, int(height * 0.7))
@@ -68,4 +69,4 @@ def render_label(height_px: int) -> torch.Tensor:
     """The label `height_px` pixels tall as a uint8 RGBA tensor h×w×4 (CPU, a fresh copy)."""
     if height_px < 1:
         raise ValueError("label height must be at least 1 pixel")
-    return torch.from_numpy(_label_array(int(height_px)).copy())
+    return torch.from_numpy(label_array(int(height_px)).copy())

@@ -23,12 +23,10 @@ def media_path(relative: str) -> Path:
     return Path(settings.MEDIA_ROOT) / relative
 
 
-@lru_cache(maxsize=1)
 def font_path() -> str | None:
-    for candidate in labels.FONT_CANDIDATES:
-        if Path(candidate).exists():
-            return candidate
-    return None
+    from gpu_kernels.label import font_path as cjk_font_path
+
+    return cjk_font_path()
 
 
 @lru_cache(maxsize=64)
