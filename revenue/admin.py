@@ -3,6 +3,7 @@ finance page or `import_policy`, never edited here."""
 
 from django.contrib import admin
 
+from config.admin import ReadOnlyAdmin
 from revenue.models import (
     Account,
     ImportBatch,
@@ -13,35 +14,24 @@ from revenue.models import (
 )
 
 
-class ReadOnly(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
 @admin.register(PolicyVersion)
-class PolicyVersionAdmin(ReadOnly):
+class PolicyVersionAdmin(ReadOnlyAdmin):
     list_display = ["valid_from", "name", "created_at"]
 
 
 @admin.register(ImportBatch)
-class ImportBatchAdmin(ReadOnly):
+class ImportBatchAdmin(ReadOnlyAdmin):
     list_display = ["created_at", "platform", "filename", "status", "rows"]
     list_filter = ["status", "platform"]
 
 
 @admin.register(SettlementRun)
-class SettlementRunAdmin(ReadOnly):
+class SettlementRunAdmin(ReadOnlyAdmin):
     list_display = ["period", "policy", "lines", "created_at"]
 
 
 @admin.register(Account)
-class AccountAdmin(ReadOnly):
+class AccountAdmin(ReadOnlyAdmin):
     list_display = ["id", "kind", "studio", "user"]
     list_filter = ["kind"]
 
@@ -58,7 +48,7 @@ class EntryInline(admin.TabularInline):
 
 
 @admin.register(LedgerTransaction)
-class LedgerTransactionAdmin(ReadOnly):
+class LedgerTransactionAdmin(ReadOnlyAdmin):
     list_display = ["id", "period", "day", "memo", "run"]
     list_filter = ["period"]
     inlines = [EntryInline]

@@ -2,36 +2,19 @@
 
 from django.contrib import admin
 
+from config.admin import ReadOnlyAdmin
 from review.models import Decision, ReviewItem
 
 
 @admin.register(Decision)
-class DecisionAdmin(admin.ModelAdmin):
+class DecisionAdmin(ReadOnlyAdmin):
     list_display = ("created_at", "episode", "kind", "grade", "reviewer")
     list_filter = ("kind", "grade")
     readonly_fields = [f.name for f in Decision._meta.fields]
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(ReviewItem)
-class ReviewItemAdmin(admin.ModelAdmin):
+class ReviewItemAdmin(ReadOnlyAdmin):
     list_display = ("episode", "studio", "state", "submitted_at", "claimed_by", "flags")
     list_filter = ("state", "category", "source")
     readonly_fields = [f.name for f in ReviewItem._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
