@@ -5,6 +5,10 @@
   var root = document.getElementById("charts");
   if (!root || !window.echarts) return;
   var charts = {};
+  // Labels come translated from the page (data-l-* on #charts), so the charts speak the
+  // page's language.
+  var L = root.dataset;
+  function partName(code) { return L[code] || code; }
   function chart(id) {
     if (!charts[id]) charts[id] = echarts.init(document.getElementById(id), null, {renderer: "canvas"});
     return charts[id];
@@ -30,26 +34,28 @@
       yAxis: {type: "value"},
       series: [{type: "line", name: "¥", data: d.daily.map(function (r) { return r.revenue; })}]
     }), true);
-    table("table-daily", ["Date", "¥", "Views"], d.daily.map(function (r) { return [r.date, r.revenue, r.views]; }));
+    table("table-daily", [L.lDate, "¥", L.lViews], d.daily.map(function (r) { return [r.date, r.revenue, r.views]; }));
     chart("chart-series").setOption(Object.assign({}, opt, {
       xAxis: {type: "category", data: d.by_series.map(function (r) { return r.series; })},
       yAxis: {type: "value"},
       series: [{type: "bar", name: "¥", data: d.by_series.map(function (r) { return r.revenue; })}]
     }), true);
-    table("table-series", ["Series", "¥", "Views"], d.by_series.map(function (r) { return [r.series, r.revenue, r.views]; }));
+    table("table-series", [L.lSeries, "¥", L.lViews], d.by_series.map(function (r) { return [r.series, r.revenue, r.views]; }));
     chart("chart-parts").setOption({animation: false, tooltip: {trigger: "item"},
       series: [{type: "pie", radius: "65%", data: d.parts.map(function (r) {
-        return {name: r.part, value: r.amount}; })}]}, true);
-    table("table-parts", ["Part", "¥"], d.parts.map(function (r) { return [r.part, r.amount]; }));
+        return {name: partName("l" + r.part.charAt(0).toUpperCase() + r.part.slice(1)),
+                value: r.amount}; })}]}, true);
+    table("table-parts", [L.lPart, "¥"], d.parts.map(function (r) {
+      return [partName("l" + r.part.charAt(0).toUpperCase() + r.part.slice(1)), r.amount]; }));
     chart("chart-per-minute").setOption(Object.assign({}, opt, {
       legend: {}, xAxis: {type: "category", data: d.per_minute.map(function (r) { return r.series; })},
       yAxis: [{type: "value"}, {type: "value"}],
       series: [
-        {type: "bar", name: "views/min", data: d.per_minute.map(function (r) { return r.views_per_minute; })},
-        {type: "bar", name: "¥/min", yAxisIndex: 1, data: d.per_minute.map(function (r) { return r.revenue_per_minute; })}
+        {type: "bar", name: L.lViewsPerMinute, data: d.per_minute.map(function (r) { return r.views_per_minute; })},
+        {type: "bar", name: L.lRevenuePerMinute, yAxisIndex: 1, data: d.per_minute.map(function (r) { return r.revenue_per_minute; })}
       ]
     }), true);
-    table("table-per-minute", ["Series", "Minutes of content", "Views/min", "¥/min"],
+    table("table-per-minute", [L.lSeries, L.lMinutes, L.lViewsPerMinute, L.lRevenuePerMinute],
       d.per_minute.map(function (r) { return [r.series, r.content_minutes, r.views_per_minute, r.revenue_per_minute]; }));
     root.setAttribute("data-ready", d.days);
   }
