@@ -87,7 +87,7 @@ def generate(episodes: int, days: int):
     from creators.models import Episode, Series, User
     from creators.services import create_studio
     from revenue.models import ImportBatch, RevenueLine, SettlementRun
-    from revenue.services import _coeffs, compute_line, create_policy
+    from revenue.services import coefficients, compute_line, create_policy
 
     owner = User.objects.create_user("bench-owner", password="x")
     studio = create_studio(owner, "Bench", slug="bench")
@@ -105,7 +105,7 @@ def generate(episodes: int, days: int):
                                        status="accepted", rows=episodes * days)
     start = datetime.date(2025, 1, 1)
     runs = {}
-    coeffs = {s.id: _coeffs(policy, s.category, s.exclusive) for s in series}
+    coeffs = {s.id: coefficients(policy, s.category, s.exclusive) for s in series}
     with transaction.atomic():
         for d in range(days):
             day = start + datetime.timedelta(days=d)

@@ -21,7 +21,7 @@ from revenue.models import (
     RevenueLine,
     SettlementRun,
 )
-from revenue.services import _coeffs, compute_line, policy_for, q
+from revenue.services import coefficients, compute_line, mg_outstanding, policy_for, q
 
 from .models import Payout
 from .services import available, pending
@@ -35,12 +35,6 @@ def _s(x) -> str:
 
 def _sum(qs, field="amount") -> Decimal:
     return qs.aggregate(s=Sum(field))["s"] or ZERO
-
-
-def mg_outstanding(**filters) -> Decimal:
-    """Minimum guarantee advanced and not yet recouped (payee side of the ledger)."""
-    return _sum(LedgerEntry.objects.filter(kind__in=["mg_advance", "mg_recoup"], **filters)
-                .exclude(account__kind__startswith="platform"))
 
 
 def estimate(studio: Studio) -> dict:
@@ -57,7 +51,7 @@ def estimate(studio: Studio) -> dict:
             continue
         lic = series.license
         parts = compute_line(line.valid_minutes, line.ad_revenue,
-                             _coeffs(policy, series.category, series.exclusive),
+                             coefficients(policy, series.category, series.exclusive),
                              lic.licensor_share if lic else None)
         total["lines"] += 1
         for k in ("base", "royalty", "studio_share"):

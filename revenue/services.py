@@ -450,7 +450,9 @@ def balance(account: Account) -> Decimal:
 # --- Settlement ---------------------------------------------------------------------------
 
 
-def _coeffs(policy: PolicyVersion, category: str, exclusive: bool) -> dict:
+def coefficients(policy: PolicyVersion, category: str, exclusive: bool) -> dict:
+    """The coefficients a line of this category and copyright gets under `policy`: what
+    settlement stores on the line and what estimates price with."""
     d = policy.data
     excl = "exclusive" if exclusive else "non_exclusive"
     return {
@@ -598,14 +600,14 @@ def _settle(period: str, first, last) -> SettlementRun:
     batch.flush()  # recoupment reads the advances just posted
     # Recoupment: per series and per license, up to what the run earned.
     for sid, series in series_of.items():
-        outstanding = _outstanding(series=series)
+        outstanding = mg_outstanding(series=series)
         amount = min(outstanding, share_by_series[sid])
         if amount > 0:
             batch.add(f"recoup {series.slug}",
                  pay(sacct(series.studio), "mg_recoup", -amount, "platform_advances",
                       series=series), run)
     for lid, lic in licenses.items():
-        outstanding = _outstanding(license=lic, episode__isnull=True)
+        outstanding = mg_outstanding(license=lic, episode__isnull=True)
         amount = min(outstanding, royalty_by_license[lid])
         if amount > 0:
             batch.add(f"recoup license {lid}",
@@ -635,7 +637,7 @@ def _settle_lines_python(run, policies, first, last) -> tuple:
         series_of[series.id] = series
         studios[series.studio_id] = series.studio
         policy = policy_for(line.date, policies)
-        coeffs = _coeffs(policy, series.category, series.exclusive)
+        coeffs = coefficients(policy, series.category, series.exclusive)
         lic = series.license
         parts = compute_line(line.valid_minutes, line.ad_revenue, coeffs,
                              lic.licensor_share if lic else None)
@@ -695,7 +697,7 @@ def _settle_lines_sql(run, policies, first, last) -> tuple:
                 break
             for (category, exclusive, license_id), ids in groups.items():
                 lic = series_of[ids[0]].license
-                coeffs = _coeffs(policy, category, exclusive)
+                coeffs = coefficients(policy, category, exclusive)
                 coeffs["licensor_share"] = str(lic.licensor_share) if lic else None
                 minute = (Decimal(coeffs["minute_price"]) * Decimal(coeffs["category_coefficient"])
                           * Decimal(coeffs["copyright_coefficient"]))
@@ -758,7 +760,9 @@ def _write_settled(lines: list[RevenueLine]) -> None:
             cur.execute(head + ", ".join([row] * len(chunk)) + tail, params)
 
 
-def _outstanding(**filters) -> Decimal:
+def mg_outstanding(**filters) -> Decimal:
+    """Minimum guarantee advanced and not yet recouped (payee side of the ledger), for the
+    entries `filters` select (series=…, license=…, series__studio=…, account__user=…)."""
     payee = LedgerEntry.objects.filter(kind__in=["mg_advance", "mg_recoup"], **filters).exclude(
         account__kind__startswith="platform")
     return payee.aggregate(s=Sum("amount"))["s"] or Decimal("0.00")
