@@ -371,51 +371,92 @@ def start_upload(user: User, episode: Episode, kind: str, filename: str, size: i
 COPY_BLOCK = 1024 * 1024
 
 
-def receive_chunk(upload: Upload, offset: int, stream, length: int | None) -> int:
-    """Appends the chunk read from `stream` at `offset`; returns the new offset."""
+def _chunk_too_big(offset: int | None = None) -> UploadError:
     chunk_max = settings.UPLOAD_CHUNK_MAX_BYTES
-    if length is not None and length > chunk_max:
-        raise UploadError(
-            _("A chunk may hold at most %(max)s bytes.") % {"max": chunk_max}, status=413
-        )
-    path = part_path(upload)
+    return UploadError(_("A chunk may hold at most %(max)s bytes.") % {"max": chunk_max},
+                       status=413, offset=offset)
+
+
+def open_chunk(upload: Upload, offset: int, length: int | None) -> int:
+    """Admits a chunk of `length` bytes (None: not announced) at `offset`: takes the
+    upload's exclusive lock and checks the offset and the limits. Returns the part file's
+    descriptor, which holds the lock until commit_chunk or abandon_chunk closes it."""
+    if length is not None and length > settings.UPLOAD_CHUNK_MAX_BYTES:
+        raise _chunk_too_big()
     try:
-        fh = open(path, "r+b")
+        fd = os.open(part_path(upload), os.O_WRONLY)
     except FileNotFoundError:
         raise UploadError(_("This upload no longer exists; start again."), status=410)
-    with fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
         current = Upload.objects.filter(pk=upload.pk).values_list("offset", "status").first()
         if current is None or current[1] != Upload.Status.RECEIVING:
             raise UploadError(_("This upload is not receiving data."), status=409)
         if offset != current[0]:
             raise UploadError(_("Wrong offset."), status=409, offset=current[0])
-        fh.seek(offset)
-        written = 0
-        while True:
-            block = stream.read(COPY_BLOCK)
-            if not block:
-                break
-            written += len(block)
-            if written > chunk_max:
-                raise UploadError(
-                    _("A chunk may hold at most %(max)s bytes.") % {"max": chunk_max},
-                    status=413, offset=offset,
-                )
-            if offset + written > upload.size:
-                raise UploadError(
-                    _("The upload is larger than the size it announced."), status=413,
-                    offset=offset,
-                )
-            fh.write(block)
-        fh.truncate()
-        fh.flush()
+        if length is not None:
+            check_chunk_growth(upload, offset, length)
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
+def check_chunk_growth(upload: Upload, offset: int, written: int) -> None:
+    """Raises once a chunk holds more than a chunk may, or the upload more than announced."""
+    if written > settings.UPLOAD_CHUNK_MAX_BYTES:
+        raise _chunk_too_big(offset)
+    if offset + written > upload.size:
+        raise UploadError(_("The upload is larger than the size it announced."), status=413,
+                          offset=offset)
+
+
+def commit_chunk(upload: Upload, fd: int, offset: int, written: int) -> int:
+    """Makes the chunk's bytes durable, then moves the offset past them; returns the new
+    offset. The offset a client is told must survive a crash of this machine: a resumed
+    upload appends there, and bytes lost behind it would be a hole in the video."""
+    try:
+        os.ftruncate(fd, offset + written)
+        os.fdatasync(fd)
         moved = Upload.objects.filter(
             pk=upload.pk, offset=offset, status=Upload.Status.RECEIVING
         ).update(offset=offset + written, updated_at=timezone.now())
         if moved != 1:
             raise UploadError(_("Wrong offset."), status=409)
+    finally:
+        os.close(fd)
     return offset + written
+
+
+def write_at(fd: int, data: bytes, at: int) -> None:
+    """pwrite until every byte is down (a regular file may take fewer in one call)."""
+    view = memoryview(data)
+    while view:
+        done = os.pwrite(fd, view, at)
+        view, at = view[done:], at + done
+
+
+def abandon_chunk(fd: int) -> None:
+    """The chunk did not arrive whole: the offset stays; bytes past it are overwritten by
+    the next chunk (commit_chunk truncates to the new offset)."""
+    os.close(fd)
+
+
+def receive_chunk(upload: Upload, offset: int, stream, length: int | None) -> int:
+    """Writes the chunk read from `stream` at `offset`; returns the new offset. (Chunk PUTs
+    through the ASGI server are streamed by creators.chunks; this serves the same route
+    when Django itself reads the body.)"""
+    fd = open_chunk(upload, offset, length)
+    written = 0
+    try:
+        while block := stream.read(COPY_BLOCK):
+            check_chunk_growth(upload, offset, written + len(block))
+            write_at(fd, block, offset + written)
+            written += len(block)
+    except BaseException:
+        abandon_chunk(fd)
+        raise
+    return commit_chunk(upload, fd, offset, written)
 
 
 def _refuse(upload: Upload, reason: str) -> None:
