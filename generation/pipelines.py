@@ -120,29 +120,78 @@ def load(spec: registry.ModelSpec):
     return pipe
 
 
-def _image(media_path: str):
+def _image(media_path: str, size: tuple[int, int] | None = None):
+    """An RGB picture from the media folder; with `size` (w, h), cropped to that aspect
+    around its centre and resized (a character reference of any shape → the job's size)."""
     from django.conf import settings
-    from PIL import Image
+    from PIL import Image, ImageOps
 
     with Image.open(Path(settings.MEDIA_ROOT) / media_path) as image:
-        return image.convert("RGB")
+        image = image.convert("RGB")
+    if size is not None and image.size != size:
+        image = ImageOps.fit(image, size, Image.Resampling.LANCZOS)
+    return image
+
+
+def candidates(params: dict) -> list[dict]:
+    """The images a keyframe job makes, one per candidate: its seed and prompt. Candidate
+    k rendered alone is `candidate_params(params, k)`."""
+    count = int(params.get("num_images", 1))
+    if count == 1:
+        return [{"seed": int(params["seed"]), "prompt": params.get("prompt", "")}]
+    prompts = params.get("prompts") or [params.get("prompt", "")] * count
+    return [{"seed": int(seed), "prompt": prompt}
+            for seed, prompt in zip(params["seeds"], prompts, strict=True)]
+
+
+def candidate_params(params: dict, index: int) -> dict:
+    """The parameters that render candidate `index` of a batched job on its own."""
+    if int(params.get("num_images", 1)) == 1:
+        return params
+    single = {k: v for k, v in params.items() if k not in ("seeds", "prompts")}
+    single.update(candidates(params)[index], num_images=1)
+    return single
 
 
 def render(spec: registry.ModelSpec, pipe, params: dict, callback=None) -> np.ndarray:
-    """Runs the pipeline; returns the labelled uint8 frames N×H×W×3."""
+    """Runs the pipeline once; returns the labelled uint8 frames N×H×W×3 (for a keyframe
+    job, one frame per candidate, batched: a torch Generator per candidate so that each
+    one starts from the noise it would start from alone)."""
+    return render_batch(spec, pipe, params, candidates(params), callback)
+
+
+def render_batch(spec: registry.ModelSpec, pipe, params: dict, items: list[dict],
+                 callback=None) -> np.ndarray:
+    """One pipeline call for `items` ({seed, prompt}) sharing `params`' shape (size, steps,
+    guidance, init image). On the CPU in float32 a batch differs from the same items run
+    one by one by ~1e-6 before quantisation: at most one uint8 level per pixel."""
     torch = _torch()
-    generator = torch.Generator("cpu").manual_seed(int(params["seed"]))
+    generators = [torch.Generator("cpu").manual_seed(int(item["seed"])) for item in items]
+    negative = params.get("negative_prompt") or None
+    batched = len(items) > 1
     common = dict(
-        prompt=params.get("prompt", ""), negative_prompt=params.get("negative_prompt") or None,
+        prompt=[item["prompt"] for item in items] if batched else items[0]["prompt"],
+        negative_prompt=[negative] * len(items) if batched and negative else negative,
         height=params["height"], width=params["width"],
         num_inference_steps=params["steps"], guidance_scale=params["guidance"],
-        generator=generator, output_type="np", callback_on_step_end=callback,
+        generator=generators if batched else generators[0], output_type="np",
+        callback_on_step_end=callback,
     )
     pipe._interrupt = False
-    if spec.kind == registry.KEYFRAME and params.get("init_image"):
-        # Image-to-image: the size is the source image's; strength is how far from it.
-        del common["height"], common["width"]
-        out = pipe(image=_image(params["init_image"]),
+    reference = params.get("reference_image")
+    if spec.kind == registry.KEYFRAME and reference and spec.ip_adapter:
+        # Real checkpoints: the character's reference through the IP-Adapter (registry.py).
+        common["ip_adapter_image"] = _image(reference)
+    if spec.kind == registry.KEYFRAME and spec.image_to_image:
+        if params.get("init_image"):
+            # An edit: the size is the source keyframe's; strength is how far from it.
+            del common["height"], common["width"]
+            source = _image(params["init_image"])
+        else:
+            # A character reference, fitted to the job's size.
+            source = _image(reference, (params["width"], params["height"]))
+            del common["height"], common["width"]
+        out = pipe(image=[source] * len(items) if batched else source,
                    strength=float(params.get("strength", 0.6)), **common)
         frames = np.asarray(out.images)
     elif spec.kind == registry.KEYFRAME:
@@ -166,7 +215,7 @@ def frames_sha256(frames: np.ndarray) -> str:
 
 def provenance(job, spec: registry.ModelSpec, weights: str) -> dict:
     inputs = {}
-    for key in ("first_image", "last_image", "init_image"):
+    for key in ("first_image", "last_image", "init_image", "reference_image"):
         if job.params.get(key):
             from django.conf import settings
 
@@ -180,10 +229,31 @@ def provenance(job, spec: registry.ModelSpec, weights: str) -> dict:
     }
 
 
-def reproduce(prov: dict) -> np.ndarray:
-    """Renders a job again from its provenance (same weights, same parameters and seed)."""
+def candidate_provenance(prov: dict, index: int) -> dict:
+    """The provenance of candidate `index` of a keyframe job: its own parameters (they
+    render it alone) and the batch it came from (which renders it bit for bit)."""
+    entries = prov.get("candidates")
+    if not entries:
+        return prov
+    single = {k: v for k, v in prov.items() if k not in ("candidates", "output_sha256")}
+    single["params"] = candidate_params(prov["params"], index)
+    single["batch"] = {"index": index, "num_images": len(entries), "params": prov["params"],
+                       "output_sha256": prov.get("output_sha256")}
+    single["output_sha256"] = entries[index]["output_sha256"]
+    return single
+
+
+def reproduce(prov: dict, alone: bool = False) -> np.ndarray:
+    """Renders a job (or one candidate of a batched job) again from its provenance: the
+    same weights, parameters and seeds. A candidate is re-rendered in its batch (bit for
+    bit) unless `alone`, where it is rendered by itself (within one uint8 level, see
+    render_batch)."""
     spec = registry.get(prov["model_key"])
     pipe, _ = cache.get(spec)
     if cache.sha256(spec) != prov["weights_sha256"]:
         raise ValueError("the weights differ from the ones the job ran with")
+    batch = prov.get("batch")
+    if batch and not alone:
+        index = batch["index"]
+        return render(spec, pipe, batch["params"])[index:index + 1]
     return render(spec, pipe, prov["params"])

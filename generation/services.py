@@ -4,6 +4,7 @@ import secrets
 from datetime import timedelta
 
 from django.core.cache import cache
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -19,6 +20,10 @@ __all__ = ["InsufficientCredits", "JobError", "submit_job", "cancel_job", "rerun
 
 class JobError(Exception):
     pass
+
+
+# A keyframe job renders up to this many candidates in one batched pipeline call (九宫格).
+MAX_IMAGES = 9
 
 
 class StillRunning(Exception):
@@ -52,50 +57,117 @@ def resolve_params(spec: registry.ModelSpec, params: dict) -> dict:
             resolved[key] = float(resolved[key])
     resolved.setdefault("prompt", "")
     resolved.setdefault("negative_prompt", "")
+    _resolve_candidates(spec, resolved)
     return resolved
+
+
+def _resolve_candidates(spec: registry.ModelSpec, params: dict) -> None:
+    """`num_images` candidates, each with its own seed (and optionally its own prompt),
+    written down so that candidate k renders again alone: seeds[k], prompts[k]."""
+    try:
+        count = int(params.get("num_images", 1))
+    except (TypeError, ValueError):
+        raise JobError("The number of images must be a whole number.") from None
+    if spec.kind != registry.KEYFRAME and count != 1:
+        raise JobError("Only keyframes come several at a time.")
+    if not 1 <= count <= MAX_IMAGES:
+        raise JobError(f"A job makes between 1 and {MAX_IMAGES} images.")
+    params["num_images"] = count
+    params.pop("seeds", None)  # always derived from the seed: no room for a mismatch
+    prompts = params.pop("prompts", None)
+    if count == 1:
+        return
+    params["seeds"] = [params["seed"] + k for k in range(count)]
+    if prompts is not None:
+        if (not isinstance(prompts, list) or len(prompts) != count
+                or not all(isinstance(p, str) for p in prompts)):
+            raise JobError("Give one prompt per image.")
+        params["prompts"] = prompts
+
+
+def keyframe_output(studio: Studio, job_id, index=0) -> tuple[Job, int] | None:
+    """(job, candidate index) of a finished keyframe of the studio, or None."""
+    try:
+        index = int(index or 0)
+        source = Job.objects.filter(
+            pk=job_id, studio=studio, state=Job.State.SUCCEEDED, kind=Job.Kind.KEYFRAME
+        ).first() if job_id else None
+    except (TypeError, ValueError, ValidationError):
+        return None
+    if source is None or not 0 <= index < len(source.outputs):
+        return None
+    return source, index
+
+
+def _source_image(studio: Studio, params: dict, key: str, message: str) -> None:
+    """params[key_job] (+ key_index) → the candidate's picture in params[key_image]."""
+    found = keyframe_output(studio, params.get(f"{key}_job"), params.get(f"{key}_index"))
+    if found is None:
+        raise JobError(message)
+    source, index = found
+    params[f"{key}_job"], params[f"{key}_index"] = str(source.pk), index
+    params[f"{key}_image"] = source.outputs[index]["path"]
 
 
 def _check_inputs(studio: Studio, spec: registry.ModelSpec, params: dict) -> None:
     if spec.image_to_image:
-        source = Job.objects.filter(
-            pk=params.get("init_job") or None, studio=studio, state=Job.State.SUCCEEDED,
-            kind=Job.Kind.KEYFRAME,
-        ).first() if params.get("init_job") else None
-        if source is None or not source.outputs:
-            raise JobError("Choose a finished keyframe of this studio to start from.")
-        params["init_job"] = str(source.pk)
-        params["init_image"] = source.outputs[0]["path"]
+        if params.get("init_job") or not params.get("reference_image"):
+            _source_image(studio, params, "init",
+                          "Choose a finished keyframe of this studio to start from.")
         if not 0.0 < params.get("strength", 0.6) <= 1.0:
             raise JobError("The strength must lie between 0 and 1.")
+        if denoising_steps(spec, params) < 1:
+            raise JobError("Too few steps for this strength: not one step would run.")
         return
     if spec.kind != registry.MOTION:
         return
-    for key in ("first_job", "last_job"):
-        source_id = params.get(key)
-        if key == "last_job" and not source_id:
-            params.pop(key, None)
-            continue
-        source = Job.objects.filter(
-            pk=source_id, studio=studio, state=Job.State.SUCCEEDED, kind=Job.Kind.KEYFRAME
-        ).first() if source_id else None
-        if source is None or not source.outputs:
-            raise JobError("Choose a finished keyframe of this studio as the first frame.")
-        params[key] = str(source.pk)
-        params[key.replace("_job", "_image")] = source.outputs[0]["path"]
+    if not params.get("last_job"):
+        params.pop("last_job", None)
+        params.pop("last_index", None)
+    for key in ("first", "last"):
+        if key == "first" or params.get("last_job"):
+            _source_image(studio, params, key,
+                          f"Choose a finished keyframe of this studio as the {key} frame.")
+
+
+def denoising_steps(spec: registry.ModelSpec, params: dict) -> int:
+    """The steps the pipeline runs: image-to-image skips the first (1 − strength)."""
+    steps = int(params.get("steps", 0))
+    if spec.image_to_image:
+        return min(int(steps * float(params.get("strength", 0.6))), steps)
+    return steps
+
+
+def price_of(spec: registry.ModelSpec, params: dict) -> int:
+    """The model's price for one image (or clip), times the number of images."""
+    return spec.price_for(params) * int(params.get("num_images", 1))
 
 
 def submit_job(studio: Studio, user: User | None, model_key: str, params: dict,
-               episode=None, rerun_of: Job | None = None, dispatch: bool = True) -> Job:
+               episode=None, rerun_of: Job | None = None, dispatch: bool = True,
+               reference_image: dict | None = None) -> Job:
     """Queues a job at a price fixed now, reserving the credits; raises
-    InsufficientCredits (nothing queued) or JobError."""
+    InsufficientCredits (nothing queued) or JobError.
+
+    `reference_image` ({"path": media path, "character": id, ...}) conditions the job on a
+    picture the caller has checked belongs to the studio (a character's reference): the
+    init image of an image-to-image model, or the IP-Adapter image of a model with one.
+    It never comes from `params`, which may hold what a form posted."""
     spec = registry.get(model_key)
     params = resolve_params(spec, params)
+    params.pop("reference_image", None)
+    params.pop("reference", None)
+    if reference_image is not None:
+        if not (spec.image_to_image or spec.ip_adapter):
+            raise JobError("This model cannot take a reference image.")
+        params["reference_image"] = reference_image["path"]
+        params["reference"] = reference_image
     _check_inputs(studio, spec, params)
     with transaction.atomic():
         job = Job.objects.create(
             studio=studio, created_by=user, episode=episode, rerun_of=rerun_of,
-            kind=spec.kind, model_key=spec.key, params=params, price=spec.price_for(params),
-            total_steps=params.get("steps", 0),
+            kind=spec.kind, model_key=spec.key, params=params, price=price_of(spec, params),
+            total_steps=denoising_steps(spec, params),
         )
         credits.reserve(job)
         if dispatch:
@@ -107,9 +179,9 @@ def submit_job(studio: Studio, user: User | None, model_key: str, params: dict,
 def rerun_job(job: Job, user: User) -> Job:
     """The same model and parameters, seed included: the same output again."""
     params = {k: v for k, v in job.params.items()
-              if k not in ("first_image", "last_image", "init_image")}
+              if k not in ("first_image", "last_image", "init_image", "seeds")}
     return submit_job(job.studio, user, job.model_key, params, episode=job.episode,
-                      rerun_of=job)
+                      rerun_of=job, reference_image=job.params.get("reference"))
 
 
 def cancel_job(job: Job, user: User | None = None) -> bool:

@@ -117,10 +117,47 @@ def preview_data_url(latents) -> str:
     return "data:image/jpeg;base64," + base64.b64encode(buffer.getvalue()).decode()
 
 
-def output_path(job: Job) -> tuple[Path, str]:
-    name = "keyframe.png" if job.kind == Job.Kind.KEYFRAME else "shot.mp4"
+def output_path(job: Job, index: int = 0) -> tuple[Path, str]:
+    if job.kind != Job.Kind.KEYFRAME:
+        name = "shot.mp4"
+    elif int(job.params.get("num_images", 1)) == 1:
+        name = "keyframe.png"
+    else:
+        name = f"keyframe-{index}.png"
     relative = f"generation/{job.studio_id}/{job.pk}/{name}"
     return Path(settings.MEDIA_ROOT) / relative, relative
+
+
+def _write(path: Path, write) -> None:
+    """Writes through a partial file: a reader never sees half an output."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f".{path.name}.{os.getpid()}.part")
+    write(partial)
+    os.replace(partial, path)
+
+
+def save_outputs(job: Job, frames, prov: dict) -> tuple[list[dict], dict]:
+    """Writes the job's labelled files; returns (outputs, provenance). A keyframe job
+    writes one PNG per candidate, each carrying its own provenance (seed, prompt, index)
+    so that each one renders again on its own."""
+    prov["output_sha256"] = pipelines.frames_sha256(frames)
+    if job.kind != Job.Kind.KEYFRAME:
+        path, relative = output_path(job)
+        _write(path, lambda p: labels.write_mp4(p, frames, job.params.get("fps", 8),
+                                                job.pk, prov))
+        return [{"path": relative, "media": "video"}], prov
+    items = pipelines.candidates(job.params)
+    if len(items) > 1:
+        prov["candidates"] = [
+            {"index": k, **item, "output_sha256": pipelines.frames_sha256(frames[k:k + 1])}
+            for k, item in enumerate(items)]
+    outputs = []
+    for k, item in enumerate(items):
+        path, relative = output_path(job, k)
+        own = pipelines.candidate_provenance(prov, k)
+        _write(path, lambda p, k=k, own=own: labels.write_png(p, frames[k], job.pk, own))
+        outputs.append({"path": relative, "media": "image", "index": k, **item})
+    return outputs, prov
 
 
 def execute(job: Job) -> None:
@@ -133,18 +170,7 @@ def execute(job: Job) -> None:
         pipe, load_seconds = pipelines.cache.get(spec)
         prov = pipelines.provenance(job, spec, pipelines.cache.sha256(spec))
         frames = pipelines.render(spec, pipe, job.params, Reporter(job, job.total_steps))
-        prov["output_sha256"] = pipelines.frames_sha256(frames)
-        path, relative = output_path(job)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        partial = path.with_name(f".{path.name}.{os.getpid()}.part")
-        if job.kind == Job.Kind.KEYFRAME:
-            labels.write_png(partial, frames[0], job.pk, prov)
-            media = "image"
-        else:
-            labels.write_mp4(partial, frames, job.params.get("fps", 8), job.pk, prov)
-            media = "video"
-        os.replace(partial, path)
-        outputs = [{"path": relative, "media": media}]
+        outputs, prov = save_outputs(job, frames, prov)
         finished = services.finish_job(
             job, Job.State.SUCCEEDED, outputs=outputs, provenance=prov,
             load_seconds=load_seconds, run_seconds=time.perf_counter() - started,

@@ -5,7 +5,12 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from storyboard.models import Camera, Character
+from storyboard.models import (
+    REFERENCE_STRENGTH_DEFAULT,
+    REFERENCE_STRENGTH_MIN,
+    Camera,
+    Character,
+)
 
 
 class ShotForm(forms.Form):
@@ -21,6 +26,12 @@ class ShotForm(forms.Form):
                                                 queryset=Character.objects.none())
     use_last_frame = forms.BooleanField(label=_("End on the next shot's keyframe"),
                                         required=False)
+    reference_strength = forms.DecimalField(
+        label=_("Reference strength"), min_value=Decimal(REFERENCE_STRENGTH_MIN),
+        max_value=Decimal("1"), decimal_places=2, required=False,
+        initial=Decimal(REFERENCE_STRENGTH_DEFAULT),
+        help_text=_("How far the keyframe may move away from the character's reference "
+                    "picture: 0.05 keeps it, 1.00 ignores it."))
 
     def __init__(self, *args, series=None, **kwargs):
         super().__init__(*args, **kwargs)

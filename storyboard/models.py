@@ -1,5 +1,7 @@
 """Characters of a series, the storyboard of an episode (ordered shots) and its assemblies."""
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -52,6 +54,10 @@ class Storyboard(models.Model):
         return f"storyboard of {self.episode_id}"
 
 
+REFERENCE_STRENGTH_DEFAULT = "0.70"
+REFERENCE_STRENGTH_MIN = "0.05"
+
+
 class Camera(models.TextChoices):
     CLOSE_UP = "close_up", _("Close-up")
     MEDIUM = "medium", _("Medium shot")
@@ -75,8 +81,17 @@ class Shot(models.Model):
     keyframe_job = models.ForeignKey(
         "generation.Job", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    # The nine-grid job(s) whose candidates the creator picks from.
+    # Which of the job's candidates (its outputs) was picked: a nine-grid job has nine.
+    keyframe_index = models.PositiveSmallIntegerField(default=0)
+    # The latest keyframe job(s) whose candidates the creator picks from.
     grid_jobs = models.JSONField(default=list, blank=True)
+    # How far a keyframe may move away from the first character's reference picture
+    # (image-to-image strength: 1 ignores it, small values copy it).
+    reference_strength = models.DecimalField(
+        _("reference strength"), max_digits=3, decimal_places=2,
+        default=Decimal(REFERENCE_STRENGTH_DEFAULT),
+        help_text=_("How far the keyframe may move away from the character's reference "
+                    "picture: 0.05 keeps it, 1.00 ignores it."))
     clip_job = models.ForeignKey(
         "generation.Job", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -88,6 +103,10 @@ class Shot(models.Model):
             models.UniqueConstraint(fields=["storyboard", "order"], name="shot_unique_order",
                                     deferrable=models.Deferrable.DEFERRED),
             models.CheckConstraint(condition=Q(duration__gt=0), name="shot_duration_positive"),
+            models.CheckConstraint(
+                condition=Q(reference_strength__gte=Decimal(REFERENCE_STRENGTH_MIN),
+                            reference_strength__lte=Decimal("1")),
+                name="shot_reference_strength_range"),
         ]
 
     def __str__(self) -> str:

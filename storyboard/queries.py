@@ -37,16 +37,24 @@ def boards_of(studios) -> list[Episode]:
                 .select_related("series__studio").order_by("series__title", "number")[:200])
 
 
-def _url(job: Job) -> str:
-    return settings.MEDIA_URL + job.outputs[0]["path"] if job.outputs else ""
+def _url(job: Job, index: int = 0) -> str:
+    return settings.MEDIA_URL + job.outputs[index]["path"] if len(job.outputs) > index else ""
 
 
-def job_view(job: Job | None) -> dict | None:
+def job_view(job: Job | None, index: int = 0) -> dict | None:
     if job is None:
         return None
     return {"id": str(job.pk), "state": job.state, "step": job.step, "total": job.total_steps,
-            "url": _url(job), "seed": job.params.get("seed"), "error": job.error,
-            "running": not job.finished, "kind": job.kind}
+            "url": _url(job, index), "seed": job.params.get("seed"), "error": job.error,
+            "running": not job.finished, "kind": job.kind, "index": index}
+
+
+def candidates_of(job: Job) -> dict:
+    """A keyframe job as the page shows it: its progress, then one picture per candidate
+    (a nine-grid job has nine, each with its own seed)."""
+    return {**job_view(job), "count": int(job.params.get("num_images", 1)),
+            "pictures": [{"index": n, "url": settings.MEDIA_URL + out["path"],
+                          "seed": out.get("seed")} for n, out in enumerate(job.outputs)]}
 
 
 def board_page(board: Storyboard) -> dict:
@@ -60,13 +68,14 @@ def board_page(board: Storyboard) -> dict:
     rows = []
     running = []
     for shot in shots:
-        candidates = [job_view(jobs[i]) for i in shot.grid_jobs if i in jobs]
+        candidates = [candidates_of(jobs[i]) for i in shot.grid_jobs if i in jobs]
         clip = job_view(shot.clip_job)
         running += [c["id"] for c in candidates if c["running"]]
         if clip and clip["running"]:
             running.append(clip["id"])
         rows.append({"shot": shot, "candidates": candidates,
-                     "keyframe": job_view(shot.keyframe_job), "clip": clip,
+                     "keyframe": job_view(shot.keyframe_job, shot.keyframe_index),
+                     "clip": clip,
                      "character_ids": [c.pk for c in shot.characters.all()]})
     assembly = board.assemblies.first()
     return {"rows": rows, "running": running, "assembly": assembly,

@@ -12,12 +12,22 @@ from django.utils.translation import gettext as _
 from creators.models import Episode, Series, Studio, User
 from generation import services as generation
 from generation.models import Job
-from storyboard.models import Assembly, Camera, Character, ReferenceImage, Shot, Storyboard
+from storyboard.models import (
+    REFERENCE_STRENGTH_MIN,
+    Assembly,
+    Camera,
+    Character,
+    ReferenceImage,
+    Shot,
+    Storyboard,
+)
 
 KEYFRAME_MODEL = "tiny-keyframe"
 MOTION_MODEL = "tiny-motion"
 EDIT_MODEL = "tiny-keyframe-edit"  # image-to-image from the same tiny components
 EDIT_STRENGTH = 0.6
+# Keyframes of a shot whose character has a reference picture: image-to-image from it.
+REFERENCE_MODEL = "tiny-keyframe-edit"
 GRID_SIZE = 9
 # Camera variants a nine-grid cycles through (different seeds as well).
 GRID_CAMERAS = [Camera.CLOSE_UP, Camera.MEDIUM, Camera.WIDE, Camera.OVER_SHOULDER,
@@ -82,24 +92,44 @@ def _check_characters(board: Storyboard, characters) -> list[Character]:
 
 
 def add_shot(board: Storyboard, prompt: str = "", camera: str = Camera.MEDIUM,
-             dialogue: str = "", duration=Decimal("3"), characters=()) -> Shot:
+             dialogue: str = "", duration=Decimal("3"), characters=(),
+             reference_strength=None) -> Shot:
     characters = _check_characters(board, characters)
+    extra = {}
+    if reference_strength is not None:
+        extra["reference_strength"] = check_reference_strength(reference_strength)
     with transaction.atomic():
         Storyboard.objects.select_for_update().get(pk=board.pk)
         last = board.shots.aggregate(m=Max("order"))["m"] or 0
         shot = Shot.objects.create(storyboard=board, order=last + 1, prompt=prompt,
-                                   camera=camera, dialogue=dialogue, duration=duration)
+                                   camera=camera, dialogue=dialogue, duration=duration,
+                                   **extra)
         shot.characters.set(characters)
     return shot
 
 
+def check_reference_strength(value) -> Decimal:
+    try:
+        strength = Decimal(str(value))
+    except (ArithmeticError, ValueError):
+        strength = Decimal("NaN")
+    if not (Decimal(REFERENCE_STRENGTH_MIN) <= strength <= 1):
+        raise StoryboardError(_("The reference strength must lie between %(low)s and 1.")
+                              % {"low": REFERENCE_STRENGTH_MIN})
+    return strength.quantize(Decimal("0.01"))
+
+
 def update_shot(shot: Shot, prompt: str, camera: str, dialogue: str, duration,
-                characters=(), use_last_frame: bool = False) -> Shot:
+                characters=(), use_last_frame: bool = False,
+                reference_strength=None) -> Shot:
     characters = _check_characters(shot.storyboard, characters)
+    if reference_strength is not None:
+        shot.reference_strength = check_reference_strength(reference_strength)
     with transaction.atomic():
         shot.prompt, shot.camera, shot.dialogue = prompt, camera, dialogue
         shot.duration, shot.use_last_frame = duration, use_last_frame
-        shot.save(update_fields=["prompt", "camera", "dialogue", "duration", "use_last_frame"])
+        shot.save(update_fields=["prompt", "camera", "dialogue", "duration", "use_last_frame",
+                                 "reference_strength"])
         shot.characters.set(characters)
     return shot
 
@@ -136,7 +166,8 @@ def duplicate_shot(shot: Shot) -> Shot:
         copy = Shot.objects.create(
             storyboard=board, order=shot.order + 1, prompt=shot.prompt, camera=shot.camera,
             dialogue=shot.dialogue, duration=shot.duration, keyframe_job=shot.keyframe_job,
-            use_last_frame=shot.use_last_frame,
+            keyframe_index=shot.keyframe_index, use_last_frame=shot.use_last_frame,
+            reference_strength=shot.reference_strength,
         )
         copy.characters.set(shot.characters.all())
     return copy
@@ -155,65 +186,99 @@ def delete_shot(shot: Shot) -> None:
 def keyframe_prompt(shot: Shot, camera: str | None = None) -> str:
     """The shot's prompt with its camera and its characters' descriptions."""
     parts = [shot.prompt.strip(), CAMERA_WORDS.get(camera or shot.camera, "")]
-    for character in shot.characters.all():
+    for character in _characters(shot):
         parts.append(f"{character.name}: {character.description}".strip(": "))
     return ", ".join(p for p in parts if p)
 
 
-def _submit(shot: Shot, user: User | None, model_key: str, params: dict) -> Job:
+def _characters(shot: Shot) -> list[Character]:
+    """The shot's characters, only ever its own series' (whatever the M2M was given)."""
+    return list(shot.characters.filter(series_id=shot.storyboard.episode.series_id)
+                .order_by("name", "pk"))
+
+
+def character_reference(shot: Shot) -> dict | None:
+    """The first reference picture of the shot's first character that has one: what
+    conditions its keyframes (path and sha256 as the provenance will record them)."""
+    import hashlib
+
+    for character in _characters(shot):
+        reference = character.references.order_by("created_at", "pk").first()
+        if reference is None:
+            continue
+        with reference.image.open("rb") as handle:
+            digest = hashlib.sha256(handle.read()).hexdigest()
+        return {"path": reference.image.name, "sha256": digest, "character": character.pk,
+                "character_name": character.name, "reference": reference.pk}
+    return None
+
+
+def _submit(shot: Shot, user: User | None, model_key: str, params: dict,
+            reference: dict | None = None) -> Job:
     board = shot.storyboard
     try:
         return generation.submit_job(_studio_of(board), user, model_key, params,
-                                     episode=board.episode)
+                                     episode=board.episode, reference_image=reference)
     except generation.InsufficientCredits:
         raise StoryboardError(_("Not enough credits for this job.")) from None
     except generation.JobError as error:
         raise StoryboardError(str(error)) from None
 
 
-def generate_keyframe(shot: Shot, user: User | None, seed: int | None = None,
-                      **params) -> Job:
-    """One keyframe; `params` may set the model's parameters (steps, size, guidance)."""
-    job = _submit(shot, user, KEYFRAME_MODEL,
-                  {**params, "prompt": keyframe_prompt(shot), "seed": seed})
+def _submit_keyframes(shot: Shot, user: User | None, params: dict) -> Job:
+    """A keyframe job for the shot: text-to-image, or image-to-image from the first
+    character reference at the shot's reference strength when one of its characters has
+    a reference picture. The candidates replace the ones the page offers."""
+    reference = character_reference(shot)
+    model_key = KEYFRAME_MODEL
+    if reference is not None:
+        import math
+
+        from generation import registry
+
+        model_key = REFERENCE_MODEL
+        strength = float(shot.reference_strength)
+        # Image-to-image runs steps × strength of them: at least one must run.
+        steps = int(params.get("steps") or registry.get(model_key).defaults.get("steps", 1))
+        params = {**params, "strength": strength,
+                  "steps": max(steps, math.ceil(1 / strength))}
+    job = _submit(shot, user, model_key, params, reference)
     Shot.objects.filter(pk=shot.pk).update(grid_jobs=[str(job.pk)])
     shot.grid_jobs = [str(job.pk)]
     return job
 
 
+def generate_keyframe(shot: Shot, user: User | None, seed: int | None = None,
+                      **params) -> Job:
+    """One keyframe; `params` may set the model's parameters (steps, size, guidance)."""
+    return _submit_keyframes(shot, user, {**params, "prompt": keyframe_prompt(shot),
+                                          "seed": seed})
+
+
 def generate_grid(shot: Shot, user: User | None, seed: int | None = None,
-                  **params) -> list[Job]:
-    """Nine candidates: consecutive seeds, cycling through camera variants. Each candidate
-    is its own job with its own provenance, so each one reproduces on its own. (One
-    batched pipeline call needs num_images_per_prompt support in generation; see the
-    storyboard report.)"""
+                  **params) -> Job:
+    """九宫格: ONE job making nine candidates in one batched pipeline call, candidate k
+    with seed `seed + k` and the k-th camera variant; priced as nine images."""
     import secrets
 
     base = int(seed) if seed is not None else secrets.randbelow(2**31 - GRID_SIZE)
-    jobs = [
-        _submit(shot, user, KEYFRAME_MODEL,
-                {**params, "prompt": keyframe_prompt(shot, GRID_CAMERAS[n]), "seed": base + n})
-        for n in range(GRID_SIZE)
-    ]
-    ids = [str(job.pk) for job in jobs]
-    Shot.objects.filter(pk=shot.pk).update(grid_jobs=ids)
-    shot.grid_jobs = ids
-    return jobs
+    prompts = [keyframe_prompt(shot, GRID_CAMERAS[k]) for k in range(GRID_SIZE)]
+    return _submit_keyframes(shot, user, {**params, "prompt": prompts[0], "prompts": prompts,
+                                          "seed": base, "num_images": GRID_SIZE})
 
 
-def _own_keyframe(shot: Shot, job_id) -> Job:
-    job = Job.objects.filter(
-        pk=job_id, studio=_studio_of(shot.storyboard), kind=Job.Kind.KEYFRAME,
-        state=Job.State.SUCCEEDED,
-    ).first()
-    if job is None or not job.outputs:
+def _own_keyframe(shot: Shot, job_id, index=0) -> tuple[Job, int]:
+    found = generation.keyframe_output(_studio_of(shot.storyboard), job_id, index)
+    if found is None:
         raise StoryboardError(_("Choose a finished keyframe of this studio."))
-    return job
+    return found
 
 
-def pick_keyframe(shot: Shot, job_id) -> Shot:
-    job = _own_keyframe(shot, job_id)
-    Shot.objects.filter(pk=shot.pk).update(keyframe_job=job, clip_job=None)
+def pick_keyframe(shot: Shot, job_id, index=0) -> Shot:
+    """The creator's choice among a job's candidates (a nine-grid has nine)."""
+    job, index = _own_keyframe(shot, job_id, index)
+    Shot.objects.filter(pk=shot.pk).update(keyframe_job=job, keyframe_index=index,
+                                           clip_job=None)
     shot.refresh_from_db()
     return shot
 
@@ -222,15 +287,19 @@ def edit_keyframe(shot: Shot, user: User | None, instruction: str,
                   strength: float = EDIT_STRENGTH) -> Job:
     """一句话改图: the chosen keyframe re-rendered from itself (image-to-image at
     `strength`) with the instruction added to its prompt and its seed kept."""
+    from generation.pipelines import candidate_params
+
     if shot.keyframe_job_id is None:
         raise StoryboardError(_("Pick a keyframe before editing it."))
     if not instruction.strip():
         raise StoryboardError(_("Say in one sentence what should change."))
-    source = _own_keyframe(shot, shot.keyframe_job_id)
-    params = {k: v for k, v in source.params.items()
+    source, index = _own_keyframe(shot, shot.keyframe_job_id, shot.keyframe_index)
+    chosen = candidate_params(source.params, index)
+    params = {k: v for k, v in chosen.items()
               if k in ("steps", "guidance", "seed", "negative_prompt")}
-    params.update(prompt=f"{source.params.get('prompt', '')}, {instruction.strip()}",
-                  init_job=str(source.pk), strength=strength, edit_of=str(source.pk),
+    params.update(prompt=f"{chosen.get('prompt', '')}, {instruction.strip()}",
+                  init_job=str(source.pk), init_index=index, strength=strength,
+                  edit_of=str(source.pk), edit_of_index=index,
                   instruction=instruction.strip())
     job = _submit(shot, user, EDIT_MODEL, params)
     Shot.objects.filter(pk=shot.pk).update(grid_jobs=[str(job.pk)])
@@ -249,13 +318,16 @@ def animate_shot(shot: Shot, user: User | None, use_last_frame: bool | None = No
         use_last_frame = shot.use_last_frame
     if shot.keyframe_job_id is None:
         raise StoryboardError(_("Pick a keyframe before animating the shot."))
-    first = _own_keyframe(shot, shot.keyframe_job_id)
-    params = {**params, "prompt": keyframe_prompt(shot), "first_job": str(first.pk)}
+    first, index = _own_keyframe(shot, shot.keyframe_job_id, shot.keyframe_index)
+    params = {**params, "prompt": keyframe_prompt(shot), "first_job": str(first.pk),
+              "first_index": index}
     if use_last_frame:
         following = next_shot(shot)
         if following is None or following.keyframe_job_id is None:
             raise StoryboardError(_("The next shot needs a keyframe to end on."))
-        params["last_job"] = str(_own_keyframe(shot, following.keyframe_job_id).pk)
+        last, last_index = _own_keyframe(shot, following.keyframe_job_id,
+                                         following.keyframe_index)
+        params["last_job"], params["last_index"] = str(last.pk), last_index
     job = _submit(shot, user, MOTION_MODEL, params)
     Shot.objects.filter(pk=shot.pk).update(clip_job=job, use_last_frame=use_last_frame)
     shot.refresh_from_db()
@@ -265,13 +337,20 @@ def animate_shot(shot: Shot, user: User | None, use_last_frame: bool | None = No
 # --- Assembly ---------------------------------------------------------------------------
 
 
-def _job_entry(job: Job | None) -> dict | None:
+def _job_entry(job: Job | None, index: int = 0) -> dict | None:
+    """The job's output `index` (the picked candidate) with its own provenance."""
+    from generation.pipelines import candidate_params, candidate_provenance
+
     if job is None or job.state != Job.State.SUCCEEDED or not job.outputs:
         return None
-    prov = job.provenance or {}
-    return {"job": str(job.pk), "path": job.outputs[0]["path"], "model_key": job.model_key,
-            "weights_sha256": prov.get("weights_sha256", ""),
-            "seed": job.params.get("seed"), "provenance": prov}
+    index = index if index < len(job.outputs) else 0
+    prov = candidate_provenance(job.provenance or {}, index)
+    entry = {"job": str(job.pk), "path": job.outputs[index]["path"],
+             "model_key": job.model_key, "weights_sha256": prov.get("weights_sha256", ""),
+             "seed": candidate_params(job.params, index).get("seed"), "provenance": prov}
+    if len(job.outputs) > 1:
+        entry["index"] = index
+    return entry
 
 
 def snapshot(board: Storyboard) -> dict:
@@ -279,7 +358,7 @@ def snapshot(board: Storyboard) -> dict:
     an assembly already asked for."""
     shots = []
     for shot in board.shots.select_related("keyframe_job", "clip_job").order_by("order"):
-        keyframe = _job_entry(shot.keyframe_job)
+        keyframe = _job_entry(shot.keyframe_job, shot.keyframe_index)
         if keyframe is None:
             raise StoryboardError(
                 _("Shot %(n)s has no keyframe yet.") % {"n": shot.order}

@@ -63,7 +63,8 @@ def board(request: HttpRequest, slug: str, ref: str) -> HttpResponse:
         row["form"] = ShotForm(series=series, prefix=f"s{shot.pk}", initial={
             "prompt": shot.prompt, "camera": shot.camera, "dialogue": shot.dialogue,
             "duration": shot.duration, "characters": row["character_ids"],
-            "use_last_frame": shot.use_last_frame})
+            "use_last_frame": shot.use_last_frame,
+            "reference_strength": shot.reference_strength})
     from creators.services import EDITABLE_STATUSES, missing_for_submission
 
     return render(request, "storyboard/board.html", {
@@ -100,7 +101,8 @@ def shot_add(request, membership, board):
                                        % {"errors": form.errors.as_text()})
     data = form.cleaned_data
     shot = services.add_shot(board, data["prompt"], data["camera"], data["dialogue"],
-                             data["duration"], data["characters"])
+                             data["duration"], data["characters"],
+                             data["reference_strength"])
     return f"shot-{shot.pk}"
 
 
@@ -112,7 +114,8 @@ def shot_update(request, membership, board, shot):
                                        % {"errors": form.errors.as_text()})
     data = form.cleaned_data
     services.update_shot(shot, data["prompt"], data["camera"], data["dialogue"],
-                         data["duration"], data["characters"], data["use_last_frame"])
+                         data["duration"], data["characters"], data["use_last_frame"],
+                         data["reference_strength"])
     return f"shot-{shot.pk}"
 
 
@@ -143,7 +146,7 @@ def shot_keyframe(request, membership, board, shot):
 
 @board_action
 def shot_pick(request, membership, board, shot):
-    services.pick_keyframe(shot, request.POST.get("job", ""))
+    services.pick_keyframe(shot, request.POST.get("job", ""), request.POST.get("index", 0))
     return f"shot-{shot.pk}"
 
 

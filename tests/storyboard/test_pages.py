@@ -122,22 +122,31 @@ def test_a_shot_cannot_use_another_studios_keyframe(owner_client, board, other_s
         services.animate_shot(shot, None, use_last_frame=True)
 
 
-def test_a_nine_grid_queues_nine_reproducible_candidates_and_one_is_picked(
+def test_a_nine_grid_queues_one_job_of_nine_candidates_priced_as_nine_images(
         owner_client, board, tiny_models):
+    from generation import credits, registry
+
     shot = services.add_shot(board, prompt="竹林")
+    before = credits.balance(board.episode.series.studio)
     owner_client.post(url("shot_keyframe", board.episode, shot.pk), {"mode": "grid"})
     shot.refresh_from_db()
-    assert len(shot.grid_jobs) == 9
-    jobs = [Job.objects.get(pk=i) for i in shot.grid_jobs]
-    seeds = [j.params["seed"] for j in jobs]
-    assert seeds == list(range(seeds[0], seeds[0] + 9))
-    assert len({j.params["prompt"] for j in jobs}) > 1  # camera variants
+    assert len(shot.grid_jobs) == 1 and Job.objects.count() == 1
+    job = Job.objects.get(pk=shot.grid_jobs[0])
+    assert job.params["num_images"] == 9
+    seeds = job.params["seeds"]
+    assert seeds == list(range(job.params["seed"], job.params["seed"] + 9))
+    assert len(set(job.params["prompts"])) > 1  # camera variants
+    one = registry.get("tiny-keyframe").price_for(job.params)
+    assert job.price == 9 * one
+    assert credits.balance(board.episode.series.studio) == before - 9 * one
     page = owner_client.get(url("board", board.episode)).content.decode()
-    assert page.count('data-testid="job"') == 9  # queued: shown with progress
+    assert page.count('data-testid="job"') == 1  # queued: one job shown with progress
+    assert 'data-count="9"' in page
     state = owner_client.get(url("state", board.episode)).json()
-    assert sorted(state["running"]) == sorted(shot.grid_jobs)
+    assert state["running"] == [str(job.pk)]
 
-    owner_client.post(url("shot_pick", board.episode, shot.pk), {"job": shot.grid_jobs[4]})
+    owner_client.post(url("shot_pick", board.episode, shot.pk), {"job": str(job.pk),
+                                                                 "index": "4"})
     assert Shot.objects.get(pk=shot.pk).keyframe_job_id is None  # not finished yet
 
 
