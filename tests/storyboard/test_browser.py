@@ -1,5 +1,5 @@
 """The whole studio in Chromium against the real stack (daphne, a gpu worker, a cpu
-worker, tiny models): three shots, a nine-grid and a pick, a one-sentence edit, two shots
+worker, tiny models): three shots, a nine-grid (one job, nine candidates) and a pick, a one-sentence edit, two shots
 animated (one ending on the next keyframe), assembly, playback, submission."""
 
 import os
@@ -58,12 +58,20 @@ def test_a_creator_storyboards_animates_assembles_plays_and_submits(
     assert page.get_by_test_id("shot").count() == 3
     assert shot(page, 1).get_by_test_id("hook").is_visible()
 
-    # Nine-grid on shot 1: nine candidates arrive live, the fifth is picked.
+    # Nine-grid on shot 1: one job, followed live, brings nine candidates; the fifth is
+    # picked.
     shot(page, 1).get_by_test_id("nine-grid").click()
+    page.wait_for_load_state()
+    assert shot(page, 1).get_by_test_id("job").count() == 1
     shot(page, 1).get_by_test_id("candidate").nth(8).wait_for(timeout=60000)
+    assert shot(page, 1).get_by_test_id("candidate").count() == 9
     shot(page, 1).get_by_test_id("candidate").nth(4).click()
     shot(page, 1).get_by_test_id("chosen-keyframe").wait_for()
-    picked = Shot.objects.get(storyboard=board, order=1).keyframe_job_id
+    first = Shot.objects.get(storyboard=board, order=1)
+    picked = first.keyframe_job_id
+    assert first.keyframe_index == 4 and first.keyframe_job.params["num_images"] == 9
+    assert shot(page, 1).get_by_test_id("chosen-keyframe").get_attribute("src").endswith(
+        first.keyframe_job.outputs[4]["path"])
 
     # One-sentence edit: a new candidate from the chosen one, then picked.
     shot(page, 1).get_by_test_id("edit-instruction").fill("改成夜晚，下着雨")
@@ -73,6 +81,7 @@ def test_a_creator_storyboards_animates_assembles_plays_and_submits(
     page.wait_for_load_state()
     edited = Shot.objects.get(storyboard=board, order=1).keyframe_job
     assert edited.pk != picked and edited.params["edit_of"] == str(picked)
+    assert edited.params["init_index"] == 4
 
     for n in (2, 3):
         shot(page, n).get_by_test_id("keyframe").click()
@@ -113,4 +122,4 @@ def test_a_creator_storyboards_animates_assembles_plays_and_submits(
     assert Episode.objects.get(pk=episode.pk).status == Episode.Status.SUBMITTED
     assert page.get_by_test_id("episode-status").inner_text() != ""
     assert Job.objects.filter(studio=board.episode.series.studio,
-                              state=Job.State.SUCCEEDED).count() == 9 + 1 + 2 + 2
+                              state=Job.State.SUCCEEDED).count() == 1 + 1 + 2 + 2
