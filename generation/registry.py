@@ -28,10 +28,20 @@ entry (documented here, not run by the tests: it needs downloaded weights), e.g.
 
 with `pipe.load_ip_adapter(repo, subfolder=…, weight_name=…)` and `set_ip_adapter_scale`
 at load, and `ip_adapter_image=<the character's reference>` at render.
+
+Full-size entries with random weights (`sdxl-size-keyframe`, `wan13b-size-motion`) have a
+`builder` instead of a source: realsize.py builds the real architecture from its published
+config directly on the GPU, so timing them measures what a real checkpoint of that shape
+costs. They need CUDA (`requires_cuda`) and are offered in the forms only where CUDA is
+visible (MANJU_CUDA_MODELS=1 shows them anyway, e.g. on a web host without a GPU whose
+gpu workers have one; =0 hides them). Each entry's `fast` dict switches the CUDA fast
+path's items (fastpath.py: DEFAULTS, all off, are what an entry without `fast` gets).
 """
 
+import functools
 import json
 import math
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -56,6 +66,14 @@ class ModelSpec:
     builtin: bool = False
     # IP-Adapter weights for reference-image conditioning (real checkpoints only).
     ip_adapter: dict = field(default_factory=dict)
+    # Built in memory with random weights by realsize.BUILDERS[builder] (no source).
+    builder: str = ""
+    # Runs only on CUDA: hidden from the forms where CUDA is not visible (cuda_visible()).
+    requires_cuda: bool = False
+    # The first+last-frame layout (Wan FLF2V): a shot needs both frames.
+    needs_last_frame: bool = False
+    # CUDA fast-path switches over fastpath.DEFAULTS (bf16 is `dtype`).
+    fast: dict = field(default_factory=dict)
 
     def source_path(self) -> str:
         if self.builtin:
@@ -99,6 +117,57 @@ BUILTIN = {
     ),
 }
 
+# The fast path a full-size entry runs with on CUDA (fastpath.py says what each item does):
+# only items that keep the output the same within bf16 noise. CUDA graphs, VAE tiling and
+# step caching stay off (switches; tiling and caching change the output).
+_FAST_UNET = {"enabled": True, "attention": "auto", "compile": "regional",
+              "compile_mode": "max-autotune-no-cudagraphs", "channels_last": True,
+              "fuse_qkv": True, "vae_slicing": True, "tf32": True, "warm_up": True}
+_FAST_DIT = {"enabled": True, "attention": "auto", "compile": "regional",
+             "compile_mode": "max-autotune-no-cudagraphs", "fuse_qkv": True,
+             "vae_slicing": True, "tf32": True, "warm_up": True}
+
+REALSIZE = {
+    "sdxl-size-keyframe": ModelSpec(
+        key="sdxl-size-keyframe", kind=KEYFRAME, pipeline="StableDiffusionXLPipeline",
+        source="random-weights:sdxl-base-1.0", builder="sdxl-base-1.0", dtype="bfloat16",
+        requires_cuda=True, fast=_FAST_UNET,
+        label=gettext_noop("SDXL-size keyframe 768×1344 (random weights: noise, for timing)"),
+        defaults={"width": 768, "height": 1344, "steps": 30, "guidance": 6.0},
+        price={"base": 8, "per_megapixel_frame": 4},
+    ),
+    "wan13b-size-motion": ModelSpec(
+        key="wan13b-size-motion", kind=MOTION, pipeline="WanImageToVideoPipeline",
+        source="random-weights:wan2.1-1.3b-flf2v", builder="wan2.1-1.3b-flf2v",
+        dtype="bfloat16", requires_cuda=True, needs_last_frame=True, fast=_FAST_DIT,
+        label=gettext_noop(
+            "Wan2.1-1.3B-size shot 480×832, 81 frames (random weights: noise, for timing)"),
+        defaults={"width": 480, "height": 832, "frames": 81, "fps": 16, "steps": 40,
+                  "guidance": 5.0},
+        price={"base": 20, "per_megapixel_frame": 2},
+    ),
+}
+
+
+@functools.cache
+def _torch_sees_cuda() -> bool:
+    import torch
+
+    return torch.cuda.is_available()
+
+
+def cuda_visible() -> bool:
+    """Whether CUDA-only entries are offered: MANJU_CUDA_MODELS=1|0, else whether this
+    machine's torch sees a GPU."""
+    setting = os.environ.get("MANJU_CUDA_MODELS", "auto").strip().lower()
+    if setting in ("1", "yes", "true", "on"):
+        return True
+    if setting in ("0", "no", "false", "off"):
+        return False
+    if setting != "auto":
+        raise ValueError(f"MANJU_CUDA_MODELS must be 1, 0 or auto, not {setting!r}")
+    return _torch_sees_cuda()
+
 
 def _from_file() -> dict[str, ModelSpec]:
     if not conf.MODELS_FILE:
@@ -108,7 +177,7 @@ def _from_file() -> dict[str, ModelSpec]:
 
 
 def all_models() -> dict[str, ModelSpec]:
-    return {**BUILTIN, **_from_file()}
+    return {**BUILTIN, **REALSIZE, **_from_file()}
 
 
 def get(key: str) -> ModelSpec:
@@ -119,6 +188,10 @@ def get(key: str) -> ModelSpec:
 
 
 def of_kind(kind: str) -> list[ModelSpec]:
-    """Models a plain form can run: image-to-image entries need a source keyframe."""
-    return [spec for spec in all_models().values()
-            if spec.kind == kind and not spec.image_to_image]
+    """Models a plain form can run: image-to-image entries need a source keyframe, and
+    CUDA-only entries need a GPU (cuda_visible)."""
+    specs = [spec for spec in all_models().values()
+             if spec.kind == kind and not spec.image_to_image]
+    if any(spec.requires_cuda for spec in specs) and not cuda_visible():
+        specs = [spec for spec in specs if not spec.requires_cuda]
+    return specs
