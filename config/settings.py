@@ -149,7 +149,8 @@ CHANNEL_LAYERS = {
 
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        # Django's RedisCache, reusing its redis client between calls (see the module).
+        "BACKEND": "dashboard.redis_cache.ReusedClientRedisCache",
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": env_str("CACHE_PREFIX", "manju"),
     }
@@ -176,6 +177,16 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# The user of each request comes from the cache (a query otherwise on every request),
+# dropped on every save of the user; see dashboard/auth.py. ModelBackend stays listed so
+# sessions logged in before keep working.
+AUTHENTICATION_BACKENDS = [
+    "dashboard.auth.CachedUserBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Sessions are read from the cache (Redis), written through to the database, which keeps
+# the durable copy: one Redis read per request instead of a query.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "creators:home_redirect"
 

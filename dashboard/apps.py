@@ -7,3 +7,8 @@ from django.utils.translation import gettext_lazy as _
 class DashboardConfig(AppConfig):
     name = "dashboard"
     verbose_name = _("Revenue dashboard")
+
+    def ready(self):
+        from . import signals
+
+        signals.connect()

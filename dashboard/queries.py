@@ -6,8 +6,7 @@ from collections import defaultdict
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.cache import cache
-from django.db.models import Count, F, Max, Q, Sum
+from django.db.models import Count, F, Q, Sum
 from django.db.models.functions import Coalesce
 
 from creators.models import Episode, Series, Studio, User
@@ -16,7 +15,6 @@ from library.models import License
 from revenue.models import (
     Account,
     LedgerEntry,
-    LedgerTransaction,
     PolicyVersion,
     RevenueLine,
     SettlementRun,
@@ -41,7 +39,7 @@ def estimate(studio: Studio) -> dict:
     """This period's estimate: imported, unsettled lines priced with the policy effective
     on each line's date, as settlement would (incentives and recoupment not included)."""
     policies = list(PolicyVersion.objects.order_by("valid_from"))
-    lines = (RevenueLine.objects.filter(settled_in__isnull=True, episode__series__studio=studio)
+    lines = (RevenueLine.objects.unsettled().filter(episode__series__studio=studio)
              .select_related("episode__series__license"))
     total = {"lines": 0, "base": ZERO, "royalty": ZERO, "studio_share": ZERO}
     for line in lines:
@@ -79,28 +77,12 @@ def periods_of(studio: Studio) -> list[str]:
 
 
 def _settled(studio: Studio):
-    return RevenueLine.objects.filter(settled_in__isnull=False, episode__series__studio=studio)
-
-
-def data_version() -> str:
-    """Changes whenever settlement or the ledger changes (both only ever add rows)."""
-    run = SettlementRun.objects.order_by("-id").values_list("id", "created_at").first()
-    tx = LedgerTransaction.objects.aggregate(m=Max("id"))["m"]
-    return f"{run[0]}.{run[1].timestamp()}-{tx}" if run else f"none-{tx}"
+    return RevenueLine.objects.settled().filter(episode__series__studio=studio)
 
 
 def chart_data(studio: Studio, days: int) -> dict:
-    """chart data, cached until the next settlement run or ledger transaction."""
-    key = f"dashboard:charts:{studio.id}:{days}:{data_version()}"
-    data = cache.get(key)
-    if data is None:
-        data = _chart_data(studio, days)
-        cache.set(key, data, 3600)
-    return data
-
-
-def _chart_data(studio: Studio, days: int) -> dict:
-    """Everything the charts draw, as strings of yuan (Decimal, never float)."""
+    """Everything the charts draw, as strings of yuan (Decimal, never float). The view
+    serves it through dashboard.cached, which keeps it until the figures change."""
     lines = _settled(studio)
     last = lines.order_by("-date").values_list("date", flat=True).first()
     if last is None:
@@ -172,7 +154,7 @@ def drill(studio: Studio, period: str, series: str = "", episode: str = "") -> d
 
 
 def series_detail(series: Series) -> dict:
-    lines = RevenueLine.objects.filter(settled_in__isnull=False, episode__series=series)
+    lines = RevenueLine.objects.settled().filter(episode__series=series)
     revenue = _sum(lines, "studio_share")
     royalty = _sum(lines, "royalty")
     incentives = _sum(LedgerEntry.objects.filter(series=series, kind__in=["uplift",
@@ -233,8 +215,7 @@ def job_costs(series: Series) -> dict:
 def holder_summary(user: User) -> dict:
     licenses = (License.objects.filter(ip__rights_holder=user).select_related("ip")
                 .annotate(royalty=Coalesce(Sum("revenue_lines__royalty"), ZERO)))
-    by_series = (RevenueLine.objects.filter(settled_in__isnull=False,
-                                            license__ip__rights_holder=user)
+    by_series = (RevenueLine.objects.settled().filter(license__ip__rights_holder=user)
                  .values(title=F("episode__series__title"), studio=F("episode__series__studio__name"))
                  .annotate(royalty=Sum("royalty"), views=Sum("valid_views")).order_by("-royalty"))
     account = Account.objects.filter(user=user).first()

@@ -6,7 +6,7 @@ import uuid
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -18,6 +18,7 @@ from revenue.queries import statement, statement_csv
 from revenue.services import RevenueError
 
 from . import queries
+from .cached import chart_json
 from .services import PayoutError, decide_payout, request_payout
 
 DAYS = (30, 90, 365)
@@ -47,13 +48,17 @@ def studio(request, slug):
 
 @login_required
 def data(request, slug):
-    m = membership_or_404(request.user, slug)
+    # The membership check and the figures come from the cache (see dashboard.cached):
+    # this endpoint is polled by every chart, and stays within a few Redis reads.
     try:
         days = int(request.GET.get("days", 30))
     except ValueError:
         days = 30
     days = days if days in DAYS else 30
-    return JsonResponse(queries.chart_data(m.studio, days))
+    body = chart_json(request.user, slug, days, queries.chart_data)
+    if body is None:
+        raise Http404
+    return HttpResponse(body, content_type="application/json")
 
 
 @login_required
