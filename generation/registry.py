@@ -121,10 +121,10 @@ BUILTIN = {
 # only items that keep the output the same within bf16 noise. CUDA graphs, VAE tiling and
 # step caching stay off (switches; tiling and caching change the output).
 _FAST_UNET = {"enabled": True, "attention": "auto", "compile": "regional",
-              "compile_mode": "max-autotune-no-cudagraphs", "channels_last": True,
+              "compile_mode": "default", "channels_last": True,
               "fuse_qkv": True, "vae_slicing": True, "tf32": True, "warm_up": True}
 _FAST_DIT = {"enabled": True, "attention": "auto", "compile": "regional",
-             "compile_mode": "max-autotune-no-cudagraphs", "fuse_qkv": True,
+             "compile_mode": "default", "fuse_qkv": True,
              "vae_slicing": True, "tf32": True, "warm_up": True}
 
 REALSIZE = {
