@@ -162,16 +162,19 @@ def render(spec: registry.ModelSpec, pipe, params: dict, callback=None) -> np.nd
 
 def render_batch(spec: registry.ModelSpec, pipe, params: dict, items: list[dict],
                  callback=None) -> np.ndarray:
-    """One pipeline call for `items` ({seed, prompt}) sharing `params`' shape (size, steps,
+    """One pipeline call for `items` ({seed, prompt[, negative_prompt]}) sharing `params`' shape (size, steps,
     guidance, init image). On the CPU in float32 a batch differs from the same items run
     one by one by ~1e-6 before quantisation: at most one uint8 level per pixel."""
     torch = _torch()
     generators = [torch.Generator("cpu").manual_seed(int(item["seed"])) for item in items]
-    negative = params.get("negative_prompt") or None
+    # An item may bring its own negative prompt (jobs batched together); "" and None
+    # encode alike (the empty unconditional prompt).
+    negatives = [item.get("negative_prompt", params.get("negative_prompt")) or ""
+                 for item in items]
     batched = len(items) > 1
     common = dict(
         prompt=[item["prompt"] for item in items] if batched else items[0]["prompt"],
-        negative_prompt=[negative] * len(items) if batched and negative else negative,
+        negative_prompt=(negatives if batched else negatives[0]) if any(negatives) else None,
         height=params["height"], width=params["width"],
         num_inference_steps=params["steps"], guidance_scale=params["guidance"],
         generator=generators if batched else generators[0], output_type="np",

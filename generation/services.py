@@ -258,6 +258,53 @@ def claim_for_delivery(task_id: str, worker: str) -> Job | None:
     return None
 
 
+def batch_key(job: Job) -> tuple | None:
+    """Jobs with equal keys can share one pipeline call: text-to-image keyframes of one
+    model, one image each, with the same shape (size, steps, guidance). None: runs alone
+    (image-to-image, references, video, nine-grids which are batched already)."""
+    if job.kind != Job.Kind.KEYFRAME or int(job.params.get("num_images", 1)) != 1:
+        return None
+    try:
+        spec = registry.get(job.model_key)
+    except KeyError:
+        return None
+    if spec.image_to_image or job.params.get("reference_image"):
+        return None
+    params = job.params
+    return (job.model_key, params.get("width"), params.get("height"), params.get("steps"),
+            params.get("guidance"))
+
+
+def claim_batch_mates(first: Job, task_id: str, worker: str, limit: int) -> list[Job]:
+    """Up to `limit` queued jobs with `first`'s batch key, in the dispatcher's fair order,
+    claimed for this delivery (each by its own conditional UPDATE, so a job another worker
+    took meanwhile is simply skipped). Their own tokens later find nothing, or the next job.
+    Each mate gets its own claim id: a redelivery of this token takes over `first` only,
+    the mates go back to the queue through requeue_abandoned when the worker is gone."""
+    key = batch_key(first)
+    if key is None or limit < 1:
+        return []
+    queued = [job_id for job_id, _ in queries.fair_order()]
+    candidates = {str(job.pk): job for job in Job.objects.filter(
+        pk__in=queued, state=Job.State.QUEUED, model_key=first.model_key,
+        kind=Job.Kind.KEYFRAME)}
+    mates = []
+    now = timezone.now()
+    for job_id in queued:
+        job = candidates.get(job_id)
+        if job is None or batch_key(job) != key:
+            continue
+        claimed = Job.objects.filter(pk=job.pk, state=Job.State.QUEUED).update(
+            state=Job.State.RUNNING, claim_task_id=f"{task_id}+{len(mates) + 1}",
+            worker=worker, attempt=F("attempt") + 1, started_at=now, heartbeat_at=now,
+        )
+        if claimed:
+            mates.append(Job.objects.get(pk=job.pk))
+            if len(mates) == limit:
+                break
+    return mates
+
+
 def requeue_abandoned() -> int:
     """Running jobs whose worker is gone (stale heartbeat) go back to the queue, each with a
     fresh token, so a SIGKILLed worker's job does not wait for the broker's visibility

@@ -20,11 +20,15 @@ from django.conf import settings
 from django.core.cache import cache
 from django.utils import timezone
 
+from config.settings import env_int
 from generation import conf, labels, pipelines, queries, registry, services
 from generation.models import Job
 from generation.progress import publish
 
 log = logging.getLogger(__name__)
+
+# At most this many same-shape jobs share one pipeline call (1: every job runs alone).
+BATCH_JOBS = max(1, env_int("MANJU_GPU_BATCH_JOBS", 4))
 
 
 @shared_task(name="generation.run_next", bind=True, queue="gpu", acks_late=True)
@@ -37,8 +41,12 @@ def run_next(self) -> str | None:
         raise self.retry(countdown=conf.STALE_AFTER_S, max_retries=None)
     if job is None:
         return None
+    mates = services.claim_batch_mates(job, self.request.id, worker, BATCH_JOBS - 1)
     services.announce_queue()
-    execute(job)
+    if mates:
+        execute_batch([job, *mates])
+    else:
+        execute(job)
     return str(job.pk)
 
 
@@ -97,15 +105,72 @@ class Reporter:
         return {}
 
 
-def preview_data_url(latents) -> str:
-    """A small JPEG of the current latents (first three channels), ≤ PREVIEW_MAX_PX."""
+class BatchReporter:
+    """The step callback of one pipeline call shared by several jobs: each job gets its own
+    progress events, previews and heartbeat. A job canceled (or taken over) meanwhile is
+    left out when the call ends; the call stops only when no job wants it any more."""
+
+    def __init__(self, jobs: list[Job], total: int):
+        self.jobs, self.total = jobs, total
+        self.started = time.monotonic()
+        self.last_preview = 0.0
+        self.last_beat = time.monotonic()
+        self.delay = conf.STEP_DELAY_MS / 1000
+        self.canceled: set[int] = set()
+        self.lost: set[int] = set()
+
+    def active(self) -> list[int]:
+        return [i for i in range(len(self.jobs)) if i not in self.canceled | self.lost]
+
+    def __call__(self, pipe, index, timestep, kwargs):
+        step = index + 1
+        now = time.monotonic()
+        eta = (now - self.started) / step * (self.total - step)
+        preview = now - self.last_preview >= 1 / conf.PREVIEWS_PER_S and "latents" in kwargs
+        if preview:
+            self.last_preview = now
+        for i in self.active():
+            job = self.jobs[i]
+            event = {"type": "job", "state": Job.State.RUNNING, "step": step,
+                     "total": self.total, "eta_s": round(eta, 2)}
+            if preview:
+                event["preview"] = preview_data_url(kwargs["latents"], i)
+                cache.set(f"gen-preview-{job.pk}", event["preview"], timeout=3600)
+            publish(job.pk, job.studio_id, event)
+        if now - self.last_beat >= conf.HEARTBEAT_EVERY_S or step == self.total:
+            self.last_beat = now
+            for i in self.active():
+                job = self.jobs[i]
+                alive = Job.objects.filter(
+                    pk=job.pk, state=Job.State.RUNNING, attempt=job.attempt
+                ).update(step=step, heartbeat_at=timezone.now())
+                if not alive:
+                    self.lost.add(i)
+                elif Job.objects.filter(pk=job.pk, cancel_requested=True).exists():
+                    self.canceled.add(i)
+        for i in self.active():
+            if cache.get(services.cancel_key(self.jobs[i].pk)):
+                self.canceled.add(i)
+        if not self.active():
+            pipe._interrupt = True
+            if self.lost and not self.canceled:
+                raise LostClaim
+            raise pipelines.JobCanceled
+        if self.delay:
+            time.sleep(self.delay)
+        return {}
+
+
+def preview_data_url(latents, index: int = 0) -> str:
+    """A small JPEG of the current latents (first three channels) of batch item `index`,
+    ≤ PREVIEW_MAX_PX."""
     import numpy as np
     from PIL import Image
 
     array = latents.detach().float().cpu()
     if array.ndim == 5:  # video: B×C×T×H×W → the middle frame
         array = array[:, :, array.shape[2] // 2]
-    array = array[0, :3].numpy()
+    array = array[index, :3].numpy()
     low, high = array.min(axis=(1, 2), keepdims=True), array.max(axis=(1, 2), keepdims=True)
     rgb = ((array - low) / np.maximum(high - low, 1e-6) * 255).astype(np.uint8)
     image = Image.fromarray(np.transpose(rgb, (1, 2, 0)))
@@ -196,3 +261,66 @@ def execute(job: Job) -> None:
         job.refresh_from_db()
         publish(job.pk, job.studio_id, {**queries.job_state(job), "snapshot": False},
                 wait=True, final=True)
+
+
+def execute_batch(jobs: list[Job]) -> None:
+    """Same-shape text-to-image jobs (services.batch_key) in ONE pipeline call: a prompt
+    and a torch Generator per job, then each job finished on its own (outputs, provenance,
+    charge or refund). On the CPU in float32 each output lies within one uint8 level of the
+    job rendered alone (pipelines.render_batch); the provenance says it was batched."""
+    for job in jobs:
+        publish(job.pk, job.studio_id, {"type": "job", "state": Job.State.RUNNING,
+                                        "step": 0, "total": job.total_steps,
+                                        "attempt": job.attempt})
+    started = time.perf_counter()
+    load_seconds = None
+    reporter = BatchReporter(jobs, jobs[0].total_steps)
+    failure = None
+    try:
+        spec = registry.get(jobs[0].model_key)
+        pipe, load_seconds = pipelines.cache.get(spec)
+        weights = pipelines.cache.sha256(spec)
+        items = [{**pipelines.candidates(job.params)[0],
+                  "negative_prompt": job.params.get("negative_prompt", "")} for job in jobs]
+        frames = pipelines.render_batch(spec, pipe, jobs[0].params, items, reporter)
+    except pipelines.JobCanceled:
+        frames = None
+    except LostClaim:
+        log.warning("batch %s was taken over by other workers", [str(j.pk) for j in jobs])
+        frames = None
+    except Exception as exc:  # noqa: BLE001 — a failed call fails its jobs, not the worker
+        import torch
+
+        if isinstance(exc, (torch.OutOfMemoryError, MemoryError)):
+            pipelines.cache.clear()
+            failure = f"Out of memory: {exc}".strip()
+        else:
+            failure = f"{type(exc).__name__}: {exc}"
+        log.exception("batch of %d job(s) failed", len(jobs))
+        frames = None
+    run_seconds = time.perf_counter() - started
+    for i, job in enumerate(jobs):
+        if i in reporter.lost:
+            continue
+        if failure is not None:
+            finished = services.finish_job(job, Job.State.FAILED, error=failure,
+                                           run_seconds=run_seconds)
+        elif frames is None or i in reporter.canceled:
+            finished = services.finish_job(job, Job.State.CANCELED, run_seconds=run_seconds)
+        else:
+            try:
+                prov = pipelines.provenance(job, spec, weights)
+                prov["batched"] = {"jobs": len(jobs), "index": i}
+                outputs, prov = save_outputs(job, frames[i:i + 1], prov)
+                finished = services.finish_job(
+                    job, Job.State.SUCCEEDED, outputs=outputs, provenance=prov,
+                    load_seconds=load_seconds, run_seconds=run_seconds)
+            except Exception as exc:  # noqa: BLE001
+                log.exception("job %s failed", job.pk)
+                finished = services.finish_job(job, Job.State.FAILED,
+                                               error=f"{type(exc).__name__}: {exc}",
+                                               run_seconds=run_seconds)
+        if finished:
+            job.refresh_from_db()
+            publish(job.pk, job.studio_id, {**queries.job_state(job), "snapshot": False},
+                    wait=True, final=True)

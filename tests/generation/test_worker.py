@@ -14,6 +14,9 @@ from tests.conftest import make_user
 from tests.generation.conftest import collect_job_events, wait_for
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+# Every job alone: these tests follow one job at a time (fairness compares start times, which
+# jobs batched together share); batching has its own tests (tests/storyboard/test_job_batching).
+WORKER_ENV = {"MANJU_GPU_BATCH_JOBS": "1"}
 
 
 def media(path: str):
