@@ -15,6 +15,8 @@ request. Writes that bypass signals (QuerySet.update) are caught by the entry's 
 """
 
 import hashlib
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -23,6 +25,7 @@ from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 
 TTL = 600
+_along: ContextVar = ContextVar("dashboard_auth_along", default=None)
 
 
 def _fingerprint() -> str:
@@ -78,7 +81,15 @@ class CachedUserBackend(ModelBackend):
 
     def get_user(self, user_id):
         key = user_key(user_id)
-        entry = cache.get(key)
+        along = _along.get()
+        if along is None:
+            entry = cache.get(key)
+        else:
+            keys_for, found = along
+            extra = list(keys_for(user_id))
+            got = cache.get_many([key, *extra])
+            entry = got.pop(key, None)
+            found.update(user_id=user_id, keys=set(extra), values=got)
         if entry is not None:
             user = _user(entry)
             return user if self.user_can_authenticate(user) else None
@@ -90,3 +101,16 @@ class CachedUserBackend(ModelBackend):
 
 def forget_user(user_id) -> None:
     cache.delete(user_key(user_id))
+
+
+@contextmanager
+def fetch_along(keys_for):
+    """While active, the cache read of the session's user also reads `keys_for(user_id)`,
+    in the same round trip; yields a dict that then holds `user_id` (as the session named
+    it), `keys` (those asked) and `values` (those found). Empty if no user was read."""
+    found: dict = {}
+    token = _along.set((keys_for, found))
+    try:
+        yield found
+    finally:
+        _along.reset(token)

@@ -1,7 +1,8 @@
 """The chart endpoint's cached path, and the versions that make its entries stale.
 
-A cached request reads four keys in one round trip: the user's studios (slug → studio
-id), the user's generation, the figures version, and the chart entry. An entry counts
+A cached request reads five keys in one round trip, the one that reads the session's user
+(dashboard.auth.fetch_along): the user's studios (slug → studio id), the user's
+generation, the figures version, the studio's version, and the chart entry. An entry counts
 only if it was written under the versions read now:
 
 - the user's generation changes whenever one of the user's memberships is saved or
@@ -75,12 +76,21 @@ def _memberships(user_id) -> dict:
                 .values_list("studio__slug", "studio_id"))
 
 
-def chart_json(user, slug: str, days: int, compute) -> bytes | None:
+def chart_keys(user_id, slug: str, days: int) -> list[str]:
+    return [studios_key(user_id), user_gen_key(user_id), FIGURES, studio_key(slug),
+            chart_key(slug, days)]
+
+
+def chart_json(user, slug: str, days: int, compute, along: dict | None = None) -> bytes | None:
     """The chart JSON of a studio the user is a member of, as bytes ready to send; None
-    when the user is not a member. `compute(studio)` builds the figures on a miss."""
-    skey, gkey, vkey, ckey = (studios_key(user.pk), user_gen_key(user.pk), studio_key(slug),
-                              chart_key(slug, days))
-    found = cache.get_many([skey, gkey, FIGURES, vkey, ckey])
+    when the user is not a member. `compute(studio)` builds the figures on a miss.
+    `along`: what dashboard.auth.fetch_along read with the user, if it was this user's."""
+    keys = chart_keys(user.pk, slug, days)
+    skey, gkey, _, vkey, ckey = keys
+    if along and along.get("user_id") == user.pk and along["keys"] == set(keys):
+        found = along["values"]
+    else:
+        found = cache.get_many(keys)
     gen = _version(gkey, found)
     mapped = found.get(skey)
     if mapped is None or mapped[0] != gen:

@@ -48,6 +48,24 @@ def test_a_cached_request_runs_no_query(client, funded_member, django_assert_num
     assert again.status_code == 200 and again.content == first.content
 
 
+def test_a_cached_request_is_two_cache_reads(client, funded_member, monkeypatch):
+    from dashboard.redis_cache import ReusedClientRedisCache
+
+    calls = []
+    for name in ("get", "get_many", "set", "add"):
+        real = getattr(ReusedClientRedisCache, name)
+
+        def spy(self, *args, _real=real, _name=name, **kwargs):
+            calls.append(_name)
+            return _real(self, *args, **kwargs)
+        monkeypatch.setattr(ReusedClientRedisCache, name, spy)
+    client.get(data_url())
+    calls.clear()
+    assert client.get(data_url()).status_code == 200
+    # The session; then the user with the studios, versions and figures in one MGET.
+    assert calls == ["get", "get_many"]
+
+
 def test_a_removed_member_is_refused_at_once(client, funded_member, owner, studio):
     assert client.get(data_url()).status_code == 200
     assert client.get(data_url()).status_code == 200  # now served from the cache
