@@ -115,9 +115,13 @@ def denoiser(pipe):
 
 
 def _is_2d(module) -> bool:
+    """Image convolutions only: channels-last has no meaning for the 5-D weights of a
+    video VAE (Wan's mixes Conv2d and causal Conv3d)."""
     import torch
 
-    return any(isinstance(m, torch.nn.Conv2d) for m in module.modules())
+    kinds = {type(m) for m in module.modules()}
+    return torch.nn.Conv2d in kinds and not any(
+        issubclass(kind, torch.nn.Conv3d) for kind in kinds)
 
 
 def _fuse_qkv(model) -> bool:
