@@ -1,4 +1,5 @@
-"""ASGI entry point: Django for HTTP, Channels consumers for WebSockets."""
+"""ASGI entry point: Django for HTTP (upload chunks streamed to disk by creators.chunks),
+Channels consumers for WebSockets."""
 
 import os
 
@@ -13,10 +14,11 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
 from config.routing import websocket_urlpatterns  # noqa: E402
+from creators.chunks import ChunkEndpoint  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
-        "http": django_asgi_app,
+        "http": ChunkEndpoint(django_asgi_app),
         "websocket": AllowedHostsOriginValidator(
             AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
         ),

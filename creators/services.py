@@ -436,10 +436,13 @@ def write_at(fd: int, data: bytes, at: int) -> None:
         view, at = view[done:], at + done
 
 
-def abandon_chunk(fd: int) -> None:
-    """The chunk did not arrive whole: the offset stays; bytes past it are overwritten by
-    the next chunk (commit_chunk truncates to the new offset)."""
-    os.close(fd)
+def abandon_chunk(fd: int, offset: int) -> None:
+    """The chunk did not arrive whole, or was refused: the offset stays, and so does the
+    file's length (what arrived of the chunk is cut off)."""
+    try:
+        os.ftruncate(fd, offset)
+    finally:
+        os.close(fd)
 
 
 def receive_chunk(upload: Upload, offset: int, stream, length: int | None) -> int:
@@ -454,7 +457,7 @@ def receive_chunk(upload: Upload, offset: int, stream, length: int | None) -> in
             write_at(fd, block, offset + written)
             written += len(block)
     except BaseException:
-        abandon_chunk(fd)
+        abandon_chunk(fd, offset)
         raise
     return commit_chunk(upload, fd, offset, written)
 

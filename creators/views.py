@@ -347,7 +347,7 @@ def episode_media(request: HttpRequest, slug: str, ref: str, kind: str) -> FileR
 # --- Resumable upload (JSON) ----------------------------------------------------------
 
 
-def _error(error: services.UploadError) -> JsonResponse:
+def upload_error_response(error: services.UploadError) -> JsonResponse:
     body = {"error": str(error)}
     if error.offset is not None:
         body["offset"] = error.offset
@@ -373,7 +373,7 @@ def upload_create(request: HttpRequest, slug: str, ref: str) -> JsonResponse:
         upload = services.start_upload(request.user, episode, str(data.get("kind", "")),
                                        str(data.get("filename", "")), size)
     except services.UploadError as error:
-        return _error(error)
+        return upload_error_response(error)
     from django.conf import settings
 
     return JsonResponse(_upload_json(upload, chunk_max=settings.UPLOAD_CHUNK_MAX_BYTES),
@@ -402,7 +402,7 @@ def upload_detail(request: HttpRequest, slug: str, upload_id: str) -> JsonRespon
     try:
         new_offset = services.receive_chunk(upload, offset, request, length)
     except services.UploadError as error:
-        return _error(error)
+        return upload_error_response(error)
     return JsonResponse({"id": str(upload.pk), "offset": new_offset, "size": upload.size})
 
 
@@ -414,6 +414,6 @@ def upload_finalize(request: HttpRequest, slug: str, upload_id: str) -> JsonResp
     try:
         episode = services.finalize_upload(upload)
     except services.UploadError as error:
-        return _error(error)
+        return upload_error_response(error)
     return JsonResponse({"id": str(upload.pk), "status": Upload.Status.DONE,
                          "episode": probe_summary(episode)})
