@@ -7,7 +7,8 @@ so a `save()` never writes a stale or empty password, and anything that needs th
 (checking or changing a password) loads it from the database. What Django needs the hash
 for on every request, the session's HMAC of it, is kept in the entry, computed with the
 secrets in force; the key names a fingerprint of those secrets, so rotating SECRET_KEY or
-its fallbacks misses the cache rather than trusting an old HMAC.
+its fallbacks (or the user's columns, by a migration) misses the cache rather than
+trusting an old entry.
 
 Every save or delete of a user drops the entry (now and after the commit, see
 dashboard.signals), so a password change or a deactivation takes effect on the next
@@ -29,8 +30,11 @@ _along: ContextVar = ContextVar("dashboard_auth_along", default=None)
 
 
 def _fingerprint() -> str:
-    secrets = "\0".join([settings.SECRET_KEY, *settings.SECRET_KEY_FALLBACKS])
-    return hashlib.sha256(secrets.encode()).hexdigest()[:16]
+    """Of the secrets the session HMACs were made with, and of the user's fields (an entry
+    written before a migration must not lend its values to other columns)."""
+    fields = [f.attname for f in get_user_model()._meta.concrete_fields]
+    material = "\0".join([settings.SECRET_KEY, *settings.SECRET_KEY_FALLBACKS, *fields])
+    return hashlib.sha256(material.encode()).hexdigest()[:16]
 
 
 def user_key(user_id) -> str:
@@ -64,8 +68,9 @@ def _entry(user) -> dict:
 
 def _user(entry: dict):
     User = get_user_model()
-    names = list(entry["fields"])
-    user = User.from_db("default", names, [entry["fields"][n] for n in names])
+    fields = entry["fields"]
+    names = [f.attname for f in User._meta.concrete_fields if f.attname in fields]
+    user = User.from_db("default", names, [fields[n] for n in names])
     user._get_session_auth_hash = _SessionHashes(user, entry["hash"], entry["fallbacks"])
     return user
 
