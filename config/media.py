@@ -3,21 +3,35 @@
 A file belongs to a studio (its jobs, episodes, series, characters, storyboards) and only
 that studio's members see it; reviewers and staff also see episode files. Studio avatars
 and IP covers are public pictures. Anything else is not served at all.
+
+A single byte range (`Range: bytes=a-b`) is answered with 206, so a player can seek in a
+long video without fetching what comes before. The file is sent in blocks, read in a
+worker thread under ASGI: Django would read a sync file iterator whole into memory there.
 """
 
 import mimetypes
+import os
 import re
 from pathlib import Path
 
+from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
-from django.http import FileResponse, Http404, HttpRequest
+from django.core.handlers.asgi import ASGIRequest
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.utils._os import safe_join
+from django.utils.http import content_disposition_header, http_date
 from django.views.decorators.http import require_GET
 
 from creators.queries import is_member
 
 PUBLIC_PREFIXES = ("studios/avatars/", "ip/covers/")
+BLOCK = 512 * 1024
+SINGLE_RANGE = re.compile(r"bytes=(\d*)-(\d*)")
+
+
+class Unsatisfiable(Exception):
+    """The range asked for lies wholly past the end of the file."""
 
 
 def _studio_of(path: str) -> int | None:
@@ -61,18 +75,86 @@ def may_see(user, path: str) -> bool:
     return is_member(user, studio_id)
 
 
+def byte_range(header: str, size: int) -> tuple[int, int] | None:
+    """(first, last) byte of a single `bytes=` range within a file of `size` bytes, or None
+    when the header is to be ignored and the whole file sent (malformed, or several
+    ranges: RFC 9110 lets a server do so). Raises Unsatisfiable."""
+    match = SINGLE_RANGE.fullmatch(header.strip())
+    if not match or match.groups() == ("", ""):
+        return None
+    first, last = match.groups()
+    if first == "":  # the last N bytes
+        if int(last) == 0:
+            raise Unsatisfiable
+        return max(0, size - int(last)), size - 1
+    if last != "" and int(last) < int(first):
+        return None
+    if int(first) >= size:
+        raise Unsatisfiable
+    return int(first), size - 1 if last == "" else min(int(last), size - 1)
+
+
+def _blocks(handle, first: int, length: int):
+    with handle:
+        handle.seek(first)
+        while length > 0:
+            block = handle.read(min(BLOCK, length))
+            if not block:
+                return
+            length -= len(block)
+            yield block
+
+
+async def _ablocks(handle, first: int, length: int):
+    read = sync_to_async(handle.read, thread_sensitive=False)
+    try:
+        await sync_to_async(handle.seek, thread_sensitive=False)(first)
+        while length > 0:
+            block = await read(min(BLOCK, length))
+            if not block:
+                return
+            length -= len(block)
+            yield block
+    finally:
+        handle.close()
+
+
 @require_GET
-def serve(request: HttpRequest, path: str) -> FileResponse:
+def serve(request: HttpRequest, path: str) -> HttpResponse:
     path = path.lstrip("/")
     if ".." in Path(path).parts or not may_see(request.user, path):
         raise Http404
     try:
         full = safe_join(settings.MEDIA_ROOT, path)
-        handle = open(full, "rb")  # noqa: SIM115 (FileResponse closes it)
+        handle = open(full, "rb")  # noqa: SIM115 (closed by the blocks' generator)
     except (OSError, ValueError):
         raise Http404
-    response = FileResponse(handle, content_type=mimetypes.guess_type(path)[0]
-                            or "application/octet-stream")
+    stat = os.fstat(handle.fileno())
+    last_modified = http_date(stat.st_mtime)
+    header = request.headers.get("Range")
+    if request.headers.get("If-Range", last_modified) != last_modified:
+        header = None  # the file changed since the client's first part: send it whole
+    try:
+        span = byte_range(header, stat.st_size) if header else None
+    except Unsatisfiable:
+        handle.close()
+        response = HttpResponse(status=416)
+        response["Content-Range"] = f"bytes */{stat.st_size}"
+        response["Accept-Ranges"] = "bytes"
+        return response
+    first, last = span or (0, stat.st_size - 1)
+    length = last - first + 1
+    blocks = _ablocks if isinstance(request, ASGIRequest) else _blocks
+    response = StreamingHttpResponse(
+        blocks(handle, first, length), status=206 if span else 200,
+        content_type=mimetypes.guess_type(path)[0] or "application/octet-stream",
+    )
+    if span:
+        response["Content-Range"] = f"bytes {first}-{last}/{stat.st_size}"
+    response["Content-Length"] = str(length)
+    response["Accept-Ranges"] = "bytes"
+    response["Last-Modified"] = last_modified
+    response["Content-Disposition"] = content_disposition_header(False, Path(path).name)
     response["Cache-Control"] = "private, max-age=3600"
     response["X-Content-Type-Options"] = "nosniff"
     return response
