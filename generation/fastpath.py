@@ -38,6 +38,7 @@ is recorded as approximate.
 
 import functools
 import logging
+import os
 import time
 from contextlib import contextmanager, nullcontext
 
@@ -279,18 +280,19 @@ def warm_up(pipe, spec, items: dict) -> float:
     import torch
 
     started = time.perf_counter()
+    # Called exactly as a job calls it (the pipeline's own no_grad, no inference_mode):
+    # Dynamo guards on grad mode, and a graph traced under another mode would be traced
+    # again in the first job.
     try:
-        with torch.inference_mode():
-            for batch in items.get("warm_batch_sizes") or [1]:
-                pipe(**warm_up_inputs(spec, batch=int(batch)))
+        for batch in items.get("warm_batch_sizes") or [1]:
+            pipe(**warm_up_inputs(spec, batch=int(batch)))
     except Exception as exc:  # noqa: BLE001 — a worker must start even if compile breaks
         if not items["compile"]:
             raise
         log.exception("%s: compiled warm-up failed; running eagerly", spec.key)
         revert_compile(pipe)
         pipe.manju_fast["compile_failed"] = f"{type(exc).__name__}: {exc}"[:300]
-        with torch.inference_mode():
-            pipe(**warm_up_inputs(spec))
+        pipe(**warm_up_inputs(spec))
     if torch.cuda.is_available():
         torch.cuda.synchronize()
     return round(time.perf_counter() - started, 3)
@@ -317,3 +319,25 @@ def step_cache(pipe, params: dict):
         yield {"step_cache": "first_block", "threshold": threshold, "approximate": True}
     finally:
         model.disable_cache()
+
+
+def warm_models() -> list[str]:
+    """Registry keys a gpu worker loads and warms at start (MANJU_WARM_MODELS, comma
+    separated; empty: none, models load at their first job as before)."""
+    raw = os.environ.get("MANJU_WARM_MODELS", "")
+    return [key.strip() for key in raw.split(",") if key.strip()]
+
+
+def warm_start(cache=None, keys: list[str] | None = None) -> dict[str, float]:
+    """At gpu-worker start: puts the warm models in the worker's pipeline cache (load,
+    fast path, compile warm-up), so the first job finds them ready. Returns the seconds
+    each took."""
+    from generation import pipelines, registry
+
+    cache = cache or pipelines.cache
+    took = {}
+    for key in warm_models() if keys is None else keys:
+        _, seconds = cache.get(registry.get(key))
+        took[key] = round(seconds, 3)
+        log.info("warmed %s in %.1f s", key, seconds)
+    return took

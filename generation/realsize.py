@@ -396,3 +396,29 @@ def step_flops(pipe, calls: list[dict]) -> int:
         for call in calls:
             model(**call)
     return counter.get_total_flops()
+
+
+# --- What the worker's loader calls -------------------------------------------------------
+
+
+def weights_id(spec) -> str:
+    """Stands in for the weights' sha256 in provenance: the builder and seed make the
+    same random weights again."""
+    return f"random-weights:{spec.builder}:seed=0"
+
+
+def load(spec, device: str | None = None, small: bool = False):
+    """A registry entry with a `builder`, as the gpu worker loads it: built directly on the
+    GPU in the entry's dtype, then the entry's fast path applied (compiled and warmed up
+    here, at load, so no job pays for it). `device`/`small` are for the CPU tests."""
+    import torch
+
+    from generation import fastpath
+
+    if device is None:
+        if not torch.cuda.is_available():
+            raise RuntimeError(f"{spec.key} is a full-size model: it needs a CUDA GPU")
+        device = "cuda"
+    pipe = build(spec.builder, device=device, dtype=getattr(torch, spec.dtype), small=small)
+    fastpath.apply(pipe, spec, device=device, force=small)
+    return pipe

@@ -36,13 +36,14 @@ def render(pipe, spec) -> np.ndarray:
     common = dict(prompt="竹林", height=d["height"], width=d["width"],
                   num_inference_steps=d["steps"], guidance_scale=d["guidance"],
                   output_type="np", generator=torch.Generator("cpu").manual_seed(7))
-    with torch.inference_mode():
-        if spec.kind == registry.KEYFRAME:
-            return np.asarray(pipe(**common).images)
-        first = Image.new("RGB", (d["width"], d["height"]), (200, 30, 30))
-        last = Image.new("RGB", (d["width"], d["height"]), (30, 30, 200))
-        return np.asarray(pipe(image=first, last_image=last, num_frames=d["frames"],
-                               **common).frames[0])
+    # As pipelines.render calls it: under the pipeline's own no_grad only (a compiled
+    # graph guards on the grad mode; the warm-up runs the same way).
+    if spec.kind == registry.KEYFRAME:
+        return np.asarray(pipe(**common).images)
+    first = Image.new("RGB", (d["width"], d["height"]), (200, 30, 30))
+    last = Image.new("RGB", (d["width"], d["height"]), (30, 30, 200))
+    return np.asarray(pipe(image=first, last_image=last, num_frames=d["frames"],
+                           **common).frames[0])
 
 
 @pytest.fixture(scope="module")
@@ -174,3 +175,27 @@ def test_step_cache_is_only_on_for_a_job_that_asks_and_is_labelled_approximate()
     with pytest.raises(ValueError, match="no step cache"):
         with fastpath.step_cache(build(sdxl), {"step_cache": {"first_block": 0.2}}):
             pass
+
+
+def test_the_loader_builds_on_the_device_and_applies_the_fast_path(monkeypatch):
+    spec = small_spec("wan13b-size-motion", fuse_qkv=True, warm_up=True)
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    with pytest.raises(RuntimeError, match="needs a CUDA GPU"):
+        realsize.load(spec)
+    pipe = realsize.load(spec, device="cpu", small=True)
+    assert pipe.manju_fast["fuse_qkv"] and pipe.manju_fast["warm_up_s"] >= 0
+    assert pipe.transformer.blocks[0].ffn.net[2].weight.dtype == torch.bfloat16  # spec.dtype
+    assert realsize.weights_id(spec) == "random-weights:wan2.1-1.3b-flf2v:seed=0"
+
+
+def test_warm_start_loads_the_named_models_before_the_first_job(tiny_models, monkeypatch):
+    from generation import pipelines
+
+    cache = pipelines.PipelineCache(budget_bytes=1 << 30)
+    monkeypatch.delenv("MANJU_WARM_MODELS", raising=False)
+    assert fastpath.warm_start(cache) == {} and cache.loads == 0
+    monkeypatch.setenv("MANJU_WARM_MODELS", " tiny-keyframe , ")
+    took = fastpath.warm_start(cache)
+    assert list(took) == ["tiny-keyframe"] and took["tiny-keyframe"] > 0 and cache.loads == 1
+    _, load_seconds = cache.get(registry.get("tiny-keyframe"))  # the first job
+    assert load_seconds == 0.0 and cache.loads == 1
