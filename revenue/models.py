@@ -79,22 +79,56 @@ class SettlementLock(models.Model):
         return self.key
 
 
+class ClosedRuns(models.Manager):
+    """Settled periods only: what every statement, page and check means by a run."""
+
+    def get_queryset(self):
+        return super().get_queryset().filter(open=False)
+
+
 class SettlementRun(models.Model):
+    """One period's settlement. Imports file each line under the run of its own period
+    while that period is open (`open=True`, the line priced provisionally at import);
+    settling closes the run. `objects` sees closed runs only; `all_runs` sees both."""
+
     period = models.CharField(_("period"), max_length=7, unique=True)  # YYYY-MM
-    policy = models.ForeignKey(PolicyVersion, on_delete=models.PROTECT, related_name="runs")
+    open = models.BooleanField(default=False)
+    # The policy effective on the period's last day; set when the run closes.
+    policy = models.ForeignKey(PolicyVersion, null=True, blank=True, on_delete=models.PROTECT,
+                               related_name="runs")
     lines = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    all_runs = models.Manager()
+    objects = ClosedRuns()
+
     class Meta:
         ordering = ["-period"]
+        default_manager_name = "objects"
+        base_manager_name = "all_runs"
 
     def __str__(self) -> str:
         return self.period
 
 
+class RevenueLineQuerySet(models.QuerySet):
+    def settled(self):
+        return self.filter(settled_in__isnull=False, settled_in__open=False)
+
+    def unsettled(self):
+        return self.filter(models.Q(settled_in__isnull=True) | models.Q(settled_in__open=True))
+
+
 class RevenueLine(models.Model):
+    """A distribution line as imported. The import prices it with the policy effective on
+    its date (policy, coefficients, parts, and the `pricing` key naming what they were
+    computed from) and files it under its period's open run; settlement re-prices only the
+    lines whose key no longer matches (a new policy version, a changed series or license)
+    and closes the run. A line imported for an already closed period waits with no run
+    and is settled, late, by the next run."""
+
     date = models.DateField()
-    platform = models.SlugField(max_length=40)
+    platform = models.SlugField(max_length=40, db_index=False)
     episode = models.ForeignKey("creators.Episode", on_delete=models.PROTECT,
                                 related_name="revenue_lines")
     episode_ref = models.CharField(max_length=40)
@@ -102,8 +136,9 @@ class RevenueLine(models.Model):
     valid_minutes = models.DecimalField(**MONEY)
     ad_revenue = models.DecimalField(**MONEY)
     batch = models.ForeignKey(ImportBatch, on_delete=models.PROTECT, related_name="lines")
-    # Filled by the settlement run that took the line.
-    settled_in = models.ForeignKey(SettlementRun, null=True, blank=True,
+    # The run that takes the line: its period's run (open until settled), or none while a
+    # late line waits for the next run.
+    settled_in = models.ForeignKey(SettlementRun, null=True, blank=True, db_index=False,
                                    on_delete=models.PROTECT, related_name="revenue_lines")
     policy = models.ForeignKey(PolicyVersion, null=True, blank=True, on_delete=models.PROTECT,
                                related_name="lines")
@@ -116,6 +151,9 @@ class RevenueLine(models.Model):
     royalty = models.DecimalField(null=True, blank=True, **MONEY)
     studio_share = models.DecimalField(null=True, blank=True, **MONEY)
     late = models.BooleanField(default=False)
+    pricing = models.CharField(max_length=80, blank=True, default="")
+
+    objects = RevenueLineQuerySet.as_manager()
 
     class Meta:
         ordering = ["date", "episode_ref", "platform"]
@@ -123,7 +161,12 @@ class RevenueLine(models.Model):
             models.UniqueConstraint(fields=["date", "platform", "episode_ref"],
                                     name="revenue_line_unique_day"),
         ]
-        indexes = [models.Index(fields=["settled_in", "date"])]
+        indexes = [
+            models.Index(fields=["settled_in", "date"]),
+            # Lines waiting for a run (late ones): few, found without touching the rest.
+            models.Index(fields=["date"], condition=models.Q(settled_in__isnull=True),
+                         name="revenue_line_waiting"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.date} {self.platform} {self.episode_ref}"

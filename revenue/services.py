@@ -13,7 +13,7 @@ from collections import defaultdict
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Count, Sum
+from django.db.models import Case, Count, IntegerField, Sum, Value, When
 
 from creators.models import Episode, Studio, User
 from library.models import License
@@ -35,6 +35,7 @@ GRADES = ["S", "A", "B", "C"]
 MAX_MONEY = Decimal("99999999999999.99")
 MAX_VIEWS = 10**15
 BATCH = 2000
+ANALYZE_AFTER = 10_000  # lines in one import
 
 
 class RevenueError(Exception):
@@ -170,6 +171,96 @@ def policy_for(day: datetime.date, policies: list[PolicyVersion]) -> PolicyVersi
     return chosen
 
 
+# --- Pricing ------------------------------------------------------------------------------
+
+
+class Pricer:
+    """Prices lines the way settlement does: the policy effective on the line's date and
+    the series' category, copyright and license share. A line's `pricing` key names what
+    its price was computed from, so settlement can tell a stale price by comparing keys."""
+
+    def __init__(self, policies: list[PolicyVersion]):
+        from creators.models import Series
+
+        self.policies = policies
+        self._series: dict = {}
+        self._series_model = Series
+        self._day: dict = {}
+        self._rates: dict = {}
+
+    def series(self, series_id: int) -> tuple:
+        if series_id not in self._series:
+            self.remember(self._series_model.objects.select_related("license")
+                          .get(pk=series_id))
+        return self._series[series_id]
+
+    def remember(self, series) -> None:
+        lic = series.license
+        self._series[series.pk] = (series.category, series.exclusive, lic.pk if lic else None,
+                                   lic.licensor_share if lic else None)
+
+    def policy(self, day: datetime.date) -> PolicyVersion | None:
+        if day not in self._day:
+            self._day[day] = policy_for(day, self.policies)
+        return self._day[day]
+
+    def rate(self, policy: PolicyVersion, series_id: int) -> tuple:
+        """(key, coefficients, minute multiplier, ad coefficient, share, license id)."""
+        cache_key = (policy.pk, series_id)
+        if cache_key not in self._rates:
+            category, exclusive, license_id, share = self.series(series_id)
+            coeffs = coefficients(policy, category, exclusive)
+            coeffs["licensor_share"] = str(share) if share is not None else None
+            minute = (Decimal(coeffs["minute_price"]) * Decimal(coeffs["category_coefficient"])
+                      * Decimal(coeffs["copyright_coefficient"]))
+            key = (f"{policy.pk}|{category}|{coeffs['copyright']}|{license_id or '-'}"
+                   f"|{share if share is not None else '-'}")
+            self._rates[cache_key] = (key, coeffs, minute, Decimal(coeffs["ad_coefficient"]),
+                                      share, license_id)
+        return self._rates[cache_key]
+
+    def key(self, day: datetime.date, series_id: int) -> str:
+        policy = self.policy(day)
+        return self.rate(policy, series_id)[0] if policy else ""
+
+    def price(self, line: RevenueLine, series_id: int) -> None:
+        policy = self.policy(line.date)
+        if policy is None:  # the import refuses such lines; nothing to price
+            return
+        key, coeffs, minute, ad, share, license_id = self.rate(policy, series_id)
+        minute_part = line.valid_minutes * minute
+        ad_part = line.ad_revenue * ad
+        base = q(minute_part + ad_part)
+        royalty = q(base * share) if share is not None else CENT * 0
+        line.policy, line.coefficients, line.license_id = policy, coeffs, license_id
+        line.minute_part, line.ad_part, line.base = minute_part, ad_part, base
+        line.royalty, line.studio_share, line.pricing = royalty, base - royalty, key
+
+
+class _Filing:
+    """The run each imported line goes under: its period's open run (made on first use),
+    or none when that period is already closed (the line is late and waits for the next
+    run). Called with the settlement lock held."""
+
+    def __init__(self):
+        self.closed = set(SettlementRun.objects.values_list("period", flat=True))
+        self.runs = dict(SettlementRun.all_runs.filter(open=True).values_list("period", "id"))
+
+    def run_for(self, day: datetime.date) -> int | None:
+        period = period_of(day)
+        if period in self.closed:
+            return None
+        if period not in self.runs:
+            self.runs[period] = SettlementRun.all_runs.create(period=period, open=True).pk
+        return self.runs[period]
+
+
+def _lock() -> None:
+    """Take the one settlement lock row (until the transaction ends)."""
+    SettlementLock.objects.get_or_create(key="settlement")
+    SettlementLock.objects.select_for_update().get(key="settlement")
+
+
 # --- Revenue import -----------------------------------------------------------------------
 
 
@@ -242,6 +333,7 @@ def import_revenue(fileobj, platform: str, filename: str = "", user=None) -> Imp
         problems = []
         try:
             with transaction.atomic():
+                _lock()  # imports and settlements take turns: a run sees whole files
                 batch = ImportBatch.objects.create(
                     platform=platform, filename=filename, sha256=digest or "", created_by=user,
                     status=ImportBatch.Status.ACCEPTED)
@@ -253,6 +345,8 @@ def import_revenue(fileobj, platform: str, filename: str = "", user=None) -> Imp
                 if problems:
                     raise _Refused
                 batch.save(update_fields=["rows", "sha256"])
+                if batch.rows >= ANALYZE_AFTER:
+                    transaction.on_commit(_analyze_lines)
                 return batch
         except _Refused:
             pass
@@ -263,6 +357,14 @@ def import_revenue(fileobj, platform: str, filename: str = "", user=None) -> Imp
                                status=ImportBatch.Status.REFUSED, errors=problems,
                                created_by=user)
     raise RevenueError(problems)
+
+
+def _analyze_lines() -> None:
+    """Fresh planner statistics after a large import: without them PostgreSQL plans the
+    settlement's run lookups as if the table were still small (sequential scans)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cur:
+            cur.execute(f"ANALYZE {RevenueLine._meta.db_table}")
 
 
 def _stream_rows(stream, platform: str, batch: ImportBatch, problems: list) -> int:
@@ -278,11 +380,14 @@ def _stream_rows(stream, platform: str, batch: ImportBatch, problems: list) -> i
     if header is None or [h.strip() for h in header] != HEADER:
         problems.append(f"row 1: the header must be {','.join(HEADER)}")
         return 0
-    episodes = {ref: (eid, status == Episode.Status.PUBLISHED, published_on)
-                for ref, eid, status, published_on in
-                Episode.objects.values_list("ref", "id", "status", "published_on")}
+    episodes = {ref: (eid, status == Episode.Status.PUBLISHED, published_on, series_id)
+                for ref, eid, status, published_on, series_id in
+                Episode.objects.values_list("ref", "id", "status", "published_on",
+                                            "series_id")}
     policies = list(PolicyVersion.objects.order_by("valid_from"))
     first_policy_day = policies[0].valid_from if policies else None
+    pricer = Pricer(policies)
+    runs = _Filing()
     pending: list[RevenueLine] = []
     rows: dict[tuple, int] = {}
     inserted = 0
@@ -352,10 +457,12 @@ def _stream_rows(stream, platform: str, batch: ImportBatch, problems: list) -> i
                 problems.append(f"row {n}: " + "; ".join(reasons))
                 continue
             rows[(day, ref)] = n
-            pending.append(RevenueLine(
+            line = RevenueLine(
                 date=day, platform=platform, episode_id=ep[0], episode_ref=ref,
                 valid_views=int(views), valid_minutes=values[0], ad_revenue=values[1],
-                batch=batch))
+                batch=batch, settled_in_id=runs.run_for(day))
+            pricer.price(line, ep[3])
+            pending.append(line)
             if len(pending) >= BATCH:
                 flush()
         flush()
@@ -490,11 +597,10 @@ def mg_amount(duration_seconds, per_minute) -> Decimal:
 
 def settle(period: str) -> tuple[SettlementRun, bool]:
     """Settle a period; returns (run, created). Settling a closed period again changes
-    nothing. Runs are serialised on one locked row, and `period` is unique."""
+    nothing. Runs (and imports) are serialised on one locked row; `period` is unique."""
     first, last = period_bounds(period)
     with transaction.atomic():
-        SettlementLock.objects.get_or_create(key="settlement")
-        SettlementLock.objects.select_for_update().get(key="settlement")
+        _lock()
         existing = SettlementRun.objects.filter(period=period).first()
         if existing:
             return existing, False
@@ -503,9 +609,12 @@ def settle(period: str) -> tuple[SettlementRun, bool]:
 
 def _settle(period: str, first, last) -> SettlementRun:
     closed = set(SettlementRun.objects.values_list("period", flat=True))
-    earlier = {
+    earlier = {r.period for r in SettlementRun.all_runs.filter(open=True, period__lt=period)
+               if RevenueLine.objects.filter(settled_in=r).exists()}
+    earlier |= {
         period_of(d) for d in RevenueLine.objects.filter(
-            settled_in__isnull=True, date__lt=first).values_list("date", flat=True).distinct()
+            settled_in__isnull=True, date__lt=first).order_by()
+        .values_list("date", flat=True).distinct()
     } - closed
     if earlier:
         raise RevenueError(f"settle {', '.join(sorted(earlier))} first")
@@ -513,15 +622,18 @@ def _settle(period: str, first, last) -> SettlementRun:
     end_policy = policy_for(last, policies)
     if end_policy is None:
         raise RevenueError(f"no policy effective on {last}")
-    run = SettlementRun.objects.create(period=period, policy=end_policy)
-    uplift = end_policy.data["continuous_creation"]
-    if connection.vendor == "postgresql":
-        totals = _settle_lines_sql(run, policies, first, last)
-    else:
-        totals = _settle_lines_python(run, policies, first, last)
+    run = SettlementRun.all_runs.filter(period=period).first()
+    if run is None:
+        run = SettlementRun.all_runs.create(period=period, open=True)
+    # Lines waiting with no run (late ones, for periods already closed) join this one.
+    RevenueLine.objects.filter(settled_in__isnull=True, date__lte=last).update(
+        settled_in=run, late=Case(When(date__lt=first, then=True), default=False))
+    totals = _run_totals(run, policies, last)
     (series_of, studios, licenses, share_by_series, royalty_by_license,
-     ontime_share_by_studio, ontime_views_by_series, run.lines) = totals
-    run.save(update_fields=["lines"])
+     ontime_share_by_studio, ontime_views_by_series, count) = totals
+    run.open, run.policy, run.lines = False, end_policy, count
+    run.save(update_fields=["open", "policy", "lines"])
+    uplift = end_policy.data["continuous_creation"]
 
     # The run's ledger transactions are written in bulk; accounts are looked up once.
     batch = _Postings(period, last, run)
@@ -551,171 +663,138 @@ def _settle(period: str, first, last) -> SettlementRun:
     # Shares and royalties: one transaction per series.
     for sid, series in series_of.items():
         legs = pay(sacct(series.studio), "share", share_by_series[sid],
-                    "platform_revenue", series=series)
+                   "platform_revenue", series=series)
         batch.add(f"shares {series.slug} {period}", legs, run)
     for lid, lic in licenses.items():
         legs = pay(lacct(lic.ip.rights_holder), "royalty", royalty_by_license[lid],
-                    "platform_revenue", license=lic)
+                   "platform_revenue", license=lic)
         batch.add(f"royalties license {lid} {period}", legs, run)
 
     # Continuous-creation uplift per studio.
-    published = Episode.objects.filter(
-        status=Episode.Status.PUBLISHED, published_on__gte=first, published_on__lte=last)
+    published = dict(
+        Episode.objects.filter(status=Episode.Status.PUBLISHED, published_on__gte=first,
+                               published_on__lte=last, series__studio_id__in=list(
+                                   ontime_share_by_studio))
+        .values("series__studio_id").annotate(n=Count("id"))
+        .values_list("series__studio_id", "n"))
     for sid, share in ontime_share_by_studio.items():
-        count = published.filter(series__studio_id=sid).count()
-        if count >= uplift["min_episodes"]:
+        if published.get(sid, 0) >= uplift["min_episodes"]:
             amount = q(share * Decimal(uplift["uplift"]))
             batch.add(f"uplift {studios[sid].slug} {period}",
-                 pay(sacct(studios[sid]), "uplift", amount, "platform_incentives"),
-                 run)
+                      pay(sacct(studios[sid]), "uplift", amount, "platform_incentives"),
+                      run)
     # Hit bonus per series.
     for sid, views in ontime_views_by_series.items():
         bonus = hit_bonus(end_policy.data["hit_bonus_tiers"], views)
         series = series_of[sid]
         batch.add(f"hit bonus {series.slug} {period}",
-             pay(sacct(series.studio), "hit_bonus", bonus, "platform_incentives",
-                  series=series), run)
+                  pay(sacct(series.studio), "hit_bonus", bonus, "platform_incentives",
+                      series=series), run)
 
     # Episode minimum guarantees not yet advanced.
-    advanced = set(LedgerEntry.objects.filter(kind="mg_advance", episode__isnull=False)
-                   .values_list("episode_id", flat=True))
+    advanced = LedgerEntry.objects.filter(kind="mg_advance", episode__isnull=False)
     for ep in (Episode.objects.filter(published_on__lte=last).exclude(grade="")
-               .exclude(id__in=advanced).select_related("series__studio")):
+               .exclude(id__in=advanced.values("episode_id")).select_related("series__studio")
+               .order_by("id")):
         policy = policy_for(ep.published_on, policies)
         if policy is None or ep.duration_seconds is None:
             continue
         amount = mg_amount(ep.duration_seconds, policy.data["mg_per_minute"][ep.grade])
         batch.add(f"MG {ep.ref}",
-             pay(sacct(ep.series.studio), "mg_advance", amount, "platform_advances",
-                  series=ep.series, episode=ep), run)
+                  pay(sacct(ep.series.studio), "mg_advance", amount, "platform_advances",
+                      series=ep.series, episode=ep), run)
     # License minimum guarantees not yet advanced.
-    lic_advanced = set(LedgerEntry.objects.filter(kind="mg_advance", license__isnull=False)
-                       .values_list("license_id", flat=True))
+    lic_advanced = LedgerEntry.objects.filter(kind="mg_advance", license__isnull=False)
     for lic in (License.objects.filter(starts_on__lte=last, minimum_guarantee__gt=0)
-                .exclude(id__in=lic_advanced).select_related("ip__rights_holder")):
+                .exclude(id__in=lic_advanced.values("license_id"))
+                .select_related("ip__rights_holder").order_by("id")):
         batch.add(f"license MG {lic.id}",
-             pay(lacct(lic.ip.rights_holder), "mg_advance", lic.minimum_guarantee,
-                  "platform_advances", license=lic), run)
+                  pay(lacct(lic.ip.rights_holder), "mg_advance", lic.minimum_guarantee,
+                      "platform_advances", license=lic), run)
 
     batch.flush()  # recoupment reads the advances just posted
     # Recoupment: per series and per license, up to what the run earned.
+    by_series = _outstanding_by("series_id", series_id__in=list(series_of))
     for sid, series in series_of.items():
-        outstanding = mg_outstanding(series=series)
-        amount = min(outstanding, share_by_series[sid])
+        amount = min(by_series.get(sid, Decimal("0.00")), share_by_series[sid])
         if amount > 0:
             batch.add(f"recoup {series.slug}",
-                 pay(sacct(series.studio), "mg_recoup", -amount, "platform_advances",
-                      series=series), run)
+                      pay(sacct(series.studio), "mg_recoup", -amount, "platform_advances",
+                          series=series), run)
+    by_license = _outstanding_by("license_id", license_id__in=list(licenses),
+                                 episode__isnull=True)
     for lid, lic in licenses.items():
-        outstanding = mg_outstanding(license=lic, episode__isnull=True)
-        amount = min(outstanding, royalty_by_license[lid])
+        amount = min(by_license.get(lid, Decimal("0.00")), royalty_by_license[lid])
         if amount > 0:
             batch.add(f"recoup license {lid}",
-                 pay(lacct(lic.ip.rights_holder), "mg_recoup", -amount,
-                      "platform_advances", license=lic), run)
+                      pay(lacct(lic.ip.rights_holder), "mg_recoup", -amount,
+                          "platform_advances", license=lic), run)
     batch.flush()
     return run
 
 
-def _settle_lines_python(run, policies, first, last) -> tuple:
-    """Price every unsettled line up to `last` in Python (exact Decimal): the path for
-    databases without an exact numeric type (SQLite)."""
-    lines = list(
-        RevenueLine.objects.select_for_update(of=("self",))
-        .filter(settled_in__isnull=True, date__lte=last)
-        .select_related("episode__series__studio", "episode__series__license__ip")
-    )
-    share_by_series: dict = defaultdict(Decimal)
-    royalty_by_license: dict = defaultdict(Decimal)
-    ontime_share_by_studio: dict = defaultdict(Decimal)
-    ontime_views_by_series: dict = defaultdict(int)
-    series_of: dict = {}
-    studios: dict = {}
-    licenses: dict = {}
-    for line in lines:
-        series = line.episode.series
-        series_of[series.id] = series
-        studios[series.studio_id] = series.studio
-        policy = policy_for(line.date, policies)
-        coeffs = coefficients(policy, series.category, series.exclusive)
-        lic = series.license
-        parts = compute_line(line.valid_minutes, line.ad_revenue, coeffs,
-                             lic.licensor_share if lic else None)
-        coeffs["licensor_share"] = str(lic.licensor_share) if lic else None
-        line.policy, line.coefficients, line.license = policy, coeffs, lic
-        for k, v in parts.items():
-            setattr(line, k, v)
-        line.settled_in = run
-        line.late = line.date < first
-        share_by_series[series.id] += line.studio_share
-        if lic:
-            licenses[lic.id] = lic
-            royalty_by_license[lic.id] += line.royalty
-        if not line.late:
-            ontime_share_by_studio[series.studio_id] += line.studio_share
-            ontime_views_by_series[series.id] += line.valid_views
-    _write_settled(lines)
-    return (series_of, studios, licenses, share_by_series, royalty_by_license,
-            ontime_share_by_studio, ontime_views_by_series, len(lines))
+def _outstanding_by(field: str, **filters) -> dict:
+    """mg_outstanding for many series (or licenses) in one grouped query."""
+    rows = (LedgerEntry.objects.filter(kind__in=["mg_advance", "mg_recoup"], **filters)
+            .exclude(account__kind__startswith="platform")
+            .values(field).annotate(s=Sum("amount")).values_list(field, "s"))
+    return dict(rows)
 
 
-def _settle_lines_sql(run, policies, first, last) -> tuple:
-    """Price every unsettled line up to `last` with set-based UPDATEs on PostgreSQL (exact
-    numeric arithmetic, round() is half away from zero = ROUND_HALF_UP for these
-    non-negative amounts): one UPDATE per policy interval and (category, copyright,
-    license) group, then one aggregate query for the ledger totals."""
+def _run_totals(run, policies, last) -> tuple:
+    """The run's totals in one grouped query over its lines, per series, license, lateness,
+    pricing key and policy interval. A group whose key is not what the line would be priced
+    with now (a policy version made after the import, a series or license changed) is
+    priced again first, in Python with exact Decimals, and the totals are read again."""
     from creators.models import Series
 
-    table = RevenueLine._meta.db_table
-    episodes = Episode._meta.db_table
-    with connection.cursor() as cur:
-        cur.execute(f"SELECT DISTINCT e.series_id FROM {table} l JOIN {episodes} e "
-                    "ON e.id = l.episode_id WHERE l.settled_in_id IS NULL AND l.date <= %s",
-                    [last])
-        series_ids = [r[0] for r in cur.fetchall()]
-    series_of = Series.objects.select_related("studio", "license__ip__rights_holder").in_bulk(
-        series_ids)
-    groups: dict = defaultdict(list)
-    for series in series_of.values():
-        groups[(series.category, series.exclusive, series.license_id)].append(series.id)
-    bounds = [p.valid_from for p in policies[1:]] + [datetime.date.max]
-    sql = (f"UPDATE {table} AS l SET policy_id = %(policy)s, coefficients = %(coeffs)s::jsonb, "
-           "license_id = %(license)s, minute_part = l.valid_minutes * %(m)s, "
-           "ad_part = l.ad_revenue * %(a)s, "
-           "base = round(l.valid_minutes * %(m)s + l.ad_revenue * %(a)s, 2), "
-           "royalty = round(round(l.valid_minutes * %(m)s + l.ad_revenue * %(a)s, 2) "
-           "* %(share)s, 2), "
-           "studio_share = round(l.valid_minutes * %(m)s + l.ad_revenue * %(a)s, 2) "
-           "- round(round(l.valid_minutes * %(m)s + l.ad_revenue * %(a)s, 2) * %(share)s, 2), "
-           "settled_in_id = %(run)s, late = l.date < %(first)s "
-           f"FROM {episodes} e WHERE e.id = l.episode_id AND e.series_id = ANY(%(series)s) "
-           "AND l.settled_in_id IS NULL AND l.date >= %(start)s AND l.date < %(end)s "
-           "AND l.date <= %(last)s")
-    with connection.cursor() as cur:
-        for policy, end in zip(policies, bounds, strict=True):
-            if policy.valid_from > last:
-                break
-            for (category, exclusive, license_id), ids in groups.items():
-                lic = series_of[ids[0]].license
-                coeffs = coefficients(policy, category, exclusive)
-                coeffs["licensor_share"] = str(lic.licensor_share) if lic else None
-                minute = (Decimal(coeffs["minute_price"]) * Decimal(coeffs["category_coefficient"])
-                          * Decimal(coeffs["copyright_coefficient"]))
-                cur.execute(sql, {
-                    "policy": policy.id, "coeffs": json.dumps(coeffs), "license": license_id,
-                    "m": minute, "a": Decimal(coeffs["ad_coefficient"]),
-                    "share": lic.licensor_share if lic else Decimal(0), "run": run.id,
-                    "first": first, "series": ids, "start": policy.valid_from, "end": end,
-                    "last": last})
+    bounds = [p.valid_from for p in policies[1:]]
+    interval = Case(*[When(date__lt=b, then=Value(i)) for i, b in enumerate(bounds)],
+                    default=Value(len(bounds)), output_field=IntegerField())
+    pricer = Pricer(policies)
+    for attempt in range(2):
+        # Grouped by episode, not series: a join in the query tempts the planner away from
+        # the run's index into a nested loop over every episode's lines.
+        rows = list(
+            RevenueLine.objects.filter(settled_in=run).annotate(interval=interval)
+            .values("episode_id", "license_id", "late", "pricing", "interval")
+            .annotate(share=Sum("studio_share"), royalty=Sum("royalty"),
+                      views=Sum("valid_views"), n=Count("id")).order_by())
+        series_by_episode = dict(Episode.objects.filter(
+            id__in={r["episode_id"] for r in rows}).values_list("id", "series_id"))
+        for r in rows:
+            r["episode__series_id"] = series_by_episode[r["episode_id"]]
+        series_ids = set(series_by_episode.values())
+        series_of = Series.objects.select_related(
+            "studio", "license__ip__rights_holder").in_bulk(series_ids)
+        for series in series_of.values():
+            pricer.remember(series)
+        stale = [r for r in rows
+                 if r["pricing"] != pricer.rate(policies[r["interval"]],
+                                                r["episode__series_id"])[0]]
+        if not stale:
+            break
+        if attempt:
+            raise RuntimeError("lines still priced stale after repricing")
+        for r in stale:
+            i = r["interval"]
+            lines = RevenueLine.objects.filter(
+                settled_in=run, episode_id=r["episode_id"],
+                pricing=r["pricing"], late=r["late"], license_id=r["license_id"],
+                date__gte=policies[i].valid_from)
+            if i < len(bounds):
+                lines = lines.filter(date__lt=bounds[i])
+            repriced = []
+            for line in lines.only("id", "date", "valid_minutes", "ad_revenue", "late",
+                                   "settled_in_id"):
+                pricer.price(line, r["episode__series_id"])
+                repriced.append(line)
+            _write_settled(repriced)
     share_by_series: dict = defaultdict(Decimal)
     royalty_by_license: dict = defaultdict(Decimal)
     ontime_share_by_studio: dict = defaultdict(Decimal)
     ontime_views_by_series: dict = defaultdict(int)
     studios, licenses, count = {}, {}, 0
-    rows = (RevenueLine.objects.filter(settled_in=run)
-            .values("episode__series_id", "license_id", "late")
-            .annotate(share=Sum("studio_share"), royalty=Sum("royalty"),
-                      views=Sum("valid_views"), n=Count("id")))
     for r in rows:
         series = series_of[r["episode__series_id"]]
         studios[series.studio_id] = series.studio
@@ -733,8 +812,9 @@ def _settle_lines_sql(run, policies, first, last) -> tuple:
 
 
 def _write_settled(lines: list[RevenueLine]) -> None:
-    """The settled values in batches of one UPDATE … FROM (VALUES …) each: one statement per
-    500 lines instead of one per line (bulk_update's CASE was slower still)."""
+    """Prices written back in batches of one UPDATE … FROM (VALUES …) each: one statement per
+    500 lines instead of one per line (bulk_update's CASE was slower still). Only lines
+    whose import-time price went stale come here."""
     pg = connection.vendor == "postgresql"
 
     def c(n: int, cast: str) -> str:
@@ -745,9 +825,10 @@ def _write_settled(lines: list[RevenueLine]) -> None:
             f"license_id = {c(4, 'bigint')}, minute_part = {c(5, 'numeric')}, "
             f"ad_part = {c(6, 'numeric')}, base = {c(7, 'numeric')}, "
             f"royalty = {c(8, 'numeric')}, studio_share = {c(9, 'numeric')}, "
-            f"settled_in_id = {c(10, 'bigint')}, late = {c(11, 'boolean')} FROM (VALUES ")
+            f"settled_in_id = {c(10, 'bigint')}, late = {c(11, 'boolean')}, "
+            f"pricing = {c(12, 'text')} FROM (VALUES ")
     tail = f") AS v WHERE {table}.id = {c(1, 'bigint')}"
-    row = "(" + ", ".join(["%s"] * 11) + ")"
+    row = "(" + ", ".join(["%s"] * 12) + ")"
     step = 500
     with connection.cursor() as cur:
         for i in range(0, len(lines), step):
@@ -756,7 +837,8 @@ def _write_settled(lines: list[RevenueLine]) -> None:
             for x in chunk:
                 params += [x.id, x.policy_id, json.dumps(x.coefficients, sort_keys=True),
                            x.license_id, str(x.minute_part), str(x.ad_part), str(x.base),
-                           str(x.royalty), str(x.studio_share), x.settled_in_id, x.late]
+                           str(x.royalty), str(x.studio_share), x.settled_in_id, x.late,
+                           x.pricing]
             cur.execute(head + ", ".join([row] * len(chunk)) + tail, params)
 
 
