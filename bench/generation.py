@@ -7,7 +7,9 @@ is applied after the baseline is measured).
 
     .venv/bin/python bench/generation.py [--models KEY,KEY] [--job-steps N] [--batch N]
                                          [--step-steps N] [--compile-mode MODE]
+                                         [--compile off|regional|full] [--cuda-graphs]
                                          [--attention BACKENDS] [--no-batch]
+                                         [--deterministic]
     .venv/bin/python bench/generation.py --tiny     # CPU, scaled-down builders
 
 Per architecture it prints: seconds per denoising step (median over `--step-steps` steps,
@@ -247,6 +249,9 @@ def main() -> int:
     parser.add_argument("--compile", default=None, choices=["off", "regional", "full"])
     parser.add_argument("--attention", default=None, help="override: auto | cudnn,flash …")
     parser.add_argument("--cuda-graphs", action="store_true")
+    parser.add_argument("--deterministic", action="store_true",
+                        help="both paths with torch.use_deterministic_algorithms(True), as "
+                             "generation.pipelines does today at every render")
     args = parser.parse_args()
     if args.no_batch:
         args.batch = 1
@@ -258,6 +263,9 @@ def main() -> int:
         print("RESULT name=generation mode=none device=cpu target_met=unknown")
         return 0
     device = "cuda" if cuda else "cpu"
+    if args.deterministic:
+        os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
+        torch.use_deterministic_algorithms(True, warn_only=True)
     dtype = torch.bfloat16 if cuda else torch.float32
     device_name = torch.cuda.get_device_name() if cuda else "cpu"
     peak = peak_flops(device_name) if cuda else None
@@ -270,6 +278,7 @@ def main() -> int:
         torch.set_num_threads(1)
         print("CPU/tiny run: scaled-down builders, float32, small shapes. These are NOT "
               "GPU figures; they only exercise the bench's code end to end.")
+    print(f"deterministic algorithms: {'on' if args.deterministic else 'off'}")
     print(f"device: {device_name}   dtype: {str(dtype).removeprefix('torch.')}   "
           f"bf16 peak: {f'{peak / 1e12:.0f} TFLOPS' if peak else 'n/a'}")
 
