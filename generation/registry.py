@@ -39,9 +39,11 @@ path's items (fastpath.py: DEFAULTS, all off, are what an entry without `fast` g
 """
 
 import functools
+import glob
 import json
 import math
 import os
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -151,6 +153,9 @@ REALSIZE = {
 
 @functools.cache
 def _torch_sees_cuda() -> bool:
+    # No NVIDIA device node on Linux: no CUDA, and the web process need not import torch.
+    if sys.platform.startswith("linux") and not glob.glob("/dev/nvidia*"):
+        return False
     import torch
 
     return torch.cuda.is_available()
