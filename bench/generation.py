@@ -100,6 +100,15 @@ def job_args(spec, batch: int = 1, steps: int | None = None, output_type: str = 
     return args
 
 
+def peak_gib(device: str) -> float | None:
+    """The device's peak allocated memory since the last call, in GiB (CUDA only)."""
+    if not device.startswith("cuda"):
+        return None
+    peak = torch.cuda.max_memory_allocated() / 2**30
+    torch.cuda.reset_peak_memory_stats()
+    return peak
+
+
 def timed_call(pipe, args: dict, device: str) -> float:
     sync(device)
     started = time.perf_counter()
@@ -200,7 +209,9 @@ def measure(spec, device: str, dtype, small: bool, args) -> dict:
     # A one-step job first, untimed: the VAE's first encode/decode (kernel selection,
     # allocator growth) must not be billed to the baseline's job.
     timed_call(pipe, job_args(spec, steps=1), device)
+    peak_gib(device)
     row["job_s_default"] = timed_call(pipe, job_args(spec, steps=args.job_steps), device)
+    row["peak_gib_default"] = peak_gib(device)
 
     # (b) the worker path: the entry's fast path, compiled at "worker start" (warm-up).
     sync(device)
@@ -214,7 +225,9 @@ def measure(spec, device: str, dtype, small: bool, args) -> dict:
     row["step_s_fast"] = seconds_per_step(pipe, spec, device, args.step_steps)
     row["forward_s_fast"] = forward_seconds(model, calls, device, args.reps)
     row["max_rel_diff"] = relative_difference(first_output(model, calls[0]), reference)
+    peak_gib(device)
     row["job_s_fast"] = timed_call(pipe, job_args(spec, steps=args.job_steps), device)
+    row["peak_gib_fast"] = peak_gib(device)
     steps = args.job_steps or d["steps"]
     row["first_job_stall_s"] = max(0.0, first_job - row["job_s_fast"])
     row["first_job_stall_per_step_s"] = row["first_job_stall_s"] / steps
@@ -340,6 +353,9 @@ def report(row: dict, mode: str, device_name: str) -> None:
     if "full_size_flops_per_step" in row:
         print(f"  full-size model FLOPs per step (meta count): "
               f"{row['full_size_flops_per_step'] / 1e12:.2f} TFLOP")
+    if row["peak_gib_default"] is not None:
+        print(f"  peak GPU memory in a job: {row['peak_gib_default']:.1f} GiB → "
+              f"{row['peak_gib_fast']:.1f} GiB")
     if "cfg_batch_gain" in row:
         print(f"  CFG pair as one batch-2 call (eager): {row['cfg_batch_gain']:.2f}× the two "
               f"batch-1 calls")
