@@ -96,6 +96,11 @@ def test_attention_backends_are_chosen_in_priority():
         assert torch._fused_sdp_choice(q, q, q) == SDPBackend.MATH.value
         got = torch.nn.functional.scaled_dot_product_attention(q, q, q)
     assert torch.allclose(got, expected, atol=1e-6)
+    # A priority list: the first backend that supports the inputs runs (on a CPU cuDNN
+    # cannot, so flash's CPU kernel or math does), with the same result.
+    with fastpath.attention_context("cudnn,flash,math"):
+        got = torch.nn.functional.scaled_dot_product_attention(q, q, q)
+    assert torch.allclose(got, expected, atol=1e-6)
 
 
 @pytest.mark.parametrize("key", ["sdxl-size-keyframe", "wan13b-size-motion"])
