@@ -13,7 +13,7 @@ machine without CUDA the tests only count parameters on the meta device, and run
 scaled-down variant (`small=True`: same builders, same code path, tiny widths) for real.
 
 Tokenizers: the byte-level CLIP tokenizer of the tiny models (any text, one token per
-UTF-8 byte, ids < 520) stands in for the real vocabularies; it changes token ids, not
+UTF-8 byte, ids < 514) stands in for the real vocabularies; it changes token ids, not
 shapes or cost (prompts are padded to the full 77 / 512 tokens as with the real ones).
 """
 
