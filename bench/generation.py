@@ -21,9 +21,9 @@ same-shape batching (`--batch` jobs in one pipeline call), worker start-up (buil
 fast-path apply with its compile warm-up), and the largest relative difference of the
 fast-path forward from the baseline's (bf16 noise is ~1e-2).
 
-On an H100 the Wan entry at its full 40 steps takes most of the 10-minute limit of one
-device call; `--models wan13b-size-motion --job-steps 20` fits with room to spare (the
-per-step figures do not depend on the job's steps).
+By its FLOPs (an estimate, not a measurement) the Wan entry at its full 40 steps needs
+most of the 10-minute limit of one device call on an H100; `--models wan13b-size-motion
+--job-steps 20` leaves room (the per-step figures do not depend on the job's steps).
 
 Targets (H100): fast path ≥ 1.5× faster per step than the defaults for both
 architectures, ≥ 40 % of bf16 peak in the denoiser forward, no compile in the first job
