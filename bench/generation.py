@@ -9,7 +9,7 @@ is applied after the baseline is measured).
                                          [--step-steps N] [--compile-mode MODE]
                                          [--compile off|regional|full] [--cuda-graphs]
                                          [--attention BACKENDS] [--no-batch]
-                                         [--deterministic]
+                                         [--deterministic] [--sweep-attention]
     .venv/bin/python bench/generation.py --tiny     # CPU, scaled-down builders
 
 Per architecture it prints: seconds per denoising step (median over `--step-steps` steps,
@@ -162,6 +162,21 @@ def forward_seconds(model, calls: list[dict], device: str, reps: int) -> float:
     return statistics.median(samples)
 
 
+def attention_sweep(model, calls: list[dict], device: str, reps: int) -> dict:
+    """The eager denoiser forward under each SDPA backend alone (None: it cannot run these
+    inputs here), to choose an entry's `attention`."""
+    seconds = {}
+    for backend in ("auto", *fastpath.ATTENTION_BACKENDS):
+        if backend == "math" and device.startswith("cuda"):
+            continue  # materialises the full score matrix: 32k² per head for Wan
+        try:
+            with fastpath.attention_context(backend):
+                seconds[backend] = forward_seconds(model, calls, device, reps)
+        except RuntimeError:
+            seconds[backend] = None
+    return seconds
+
+
 def cfg_pair_batched(calls: list[dict]) -> dict:
     """The conditional and unconditional calls as one call on a batch of two."""
     first, second = calls
@@ -210,6 +225,8 @@ def measure(spec, device: str, dtype, small: bool, args) -> dict:
         # Wan calls its transformer twice a step (CFG); what batching the pair would gain.
         row["cfg_batch_gain"] = row["forward_s_default"] / forward_seconds(
             model, [cfg_pair_batched(calls)], device, args.reps)
+    if args.sweep_attention:
+        row["attention_sweep"] = attention_sweep(model, calls, device, args.reps)
     # A one-step job first, untimed: the VAE's first encode/decode (kernel selection,
     # allocator growth) must not be billed to the baseline's job.
     timed_call(pipe, job_args(spec, steps=1), device)
@@ -269,6 +286,8 @@ def main() -> int:
     parser.add_argument("--compile", default=None, choices=["off", "regional", "full"])
     parser.add_argument("--attention", default=None, help="override: auto | cudnn,flash …")
     parser.add_argument("--cuda-graphs", action="store_true")
+    parser.add_argument("--sweep-attention", action="store_true",
+                        help="also time the eager forward under each SDPA backend alone")
     parser.add_argument("--deterministic", action="store_true",
                         help="both paths with torch.use_deterministic_algorithms(True), as "
                              "generation.pipelines does today at every render")
@@ -363,6 +382,10 @@ def report(row: dict, mode: str, device_name: str) -> None:
     if row["peak_gib_default"] is not None:
         print(f"  peak GPU memory in a job: {row['peak_gib_default']:.1f} GiB → "
               f"{row['peak_gib_fast']:.1f} GiB")
+    if "attention_sweep" in row:
+        sweep = "   ".join(f"{name} {value:.4f} s" if value is not None else f"{name} n/a"
+                           for name, value in row["attention_sweep"].items())
+        print(f"  eager forward per SDPA backend: {sweep}")
     if "cfg_batch_gain" in row:
         print(f"  CFG pair as one batch-2 call (eager): {row['cfg_batch_gain']:.2f}× the two "
               f"batch-1 calls")
@@ -383,6 +406,9 @@ def report(row: dict, mode: str, device_name: str) -> None:
               f"startup_s={row['startup_s']:.2f}",
               f"first_job_stall_s={row['first_job_stall_s']:.3f}",
               f"max_rel_diff={row['max_rel_diff']:.2e}"]
+    if "attention_sweep" in row:
+        timed = {k: v for k, v in row["attention_sweep"].items() if v is not None}
+        fields.append(f"attention_best={min(timed, key=timed.get)}")
     if "cfg_batch_gain" in row:
         fields.append(f"cfg_batch_gain={row['cfg_batch_gain']:.2f}")
     if "full_size_flops_per_step" in row:

@@ -20,8 +20,8 @@ def fields(line: str) -> dict[str, str]:
 
 def test_the_tiny_bench_prints_well_formed_results():
     env = {**os.environ, "MANJU_CUDA_MODELS": "0"}
-    run = subprocess.run([sys.executable, "bench/generation.py", "--tiny"], cwd=BASE, env=env,
-                         capture_output=True, text=True, timeout=120)
+    run = subprocess.run([sys.executable, "bench/generation.py", "--tiny", "--sweep-attention"],
+                         cwd=BASE, env=env, capture_output=True, text=True, timeout=120)
     assert run.returncode == 0, run.stderr[-3000:]
     assert "NOT GPU figures" in run.stdout
     results = [fields(line) for line in run.stdout.splitlines() if line.startswith("RESULT ")]
@@ -35,6 +35,8 @@ def test_the_tiny_bench_prints_well_formed_results():
         assert float(result["step_s_default"]) > 0 and float(result["job_s_fast"]) > 0
         assert float(result["max_rel_diff"]) < 1e-3  # the fast path kept the output
         assert result["mfu_forward"] == "na"  # no GPU peak on a CPU
+        assert result["attention_best"] in ("auto", "cudnn", "flash", "efficient", "math")
+    assert re.fullmatch(NUMBER, per_arch[1]["cfg_batch_gain"])  # Wan: two calls a step
     # The full-size FLOPs are counted on meta even here: the figures of the real shapes.
     assert float(per_arch[0]["full_tflop_per_step"]) == 13.29
     assert float(per_arch[1]["full_tflop_per_step"]) == 572.53
