@@ -233,6 +233,10 @@ class HttpUploader:
         return json.loads(data)
 
     def create(self, size: int) -> str:
+        # A fresh connection for each upload: servers close idle ones (uvicorn after 5 s)
+        # while the copies run.
+        self.conn.close()
+        self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=300)
         self.conn.request("POST", f"/studio/{self.slug}/episodes/{self.ref}/uploads/",
                           json.dumps({"kind": "video", "filename": "big.mp4", "size": size}),
                           headers={**self.headers, "Content-Type": "application/json"})
