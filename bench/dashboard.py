@@ -198,7 +198,8 @@ def main():
 
     print(f"database: {connection.vendor}; cache: {settings_cache()}; {args.episodes} episodes"
           f" × {args.days} days = {args.episodes * args.days} settled lines "
-          f"(generated in {gen_s:.1f} s)")
+          f"(generated in {gen_s:.1f} s); load average {os.getloadavg()[0]:.1f} on "
+          f"{os.cpu_count()} CPUs (a load above the CPU count inflates the p95s)")
     cold = {}
     for days in (30, 90, 365):
         url = f"/dashboard/bench/data.json?days={days}"
@@ -238,7 +239,7 @@ def main():
           f"floor_p95_ms={floor_p95:.2f} json365_median_ms={med:.2f} json365_p95_ms={p95:.2f} "
           f"user_floor_p95_ms={user_p95:.2f} auth_floor_p95_ms={auth_p95:.2f} "
           f"uncached365_median_ms={cold[365][0]:.2f} "
-          f"worst_cached_ratio={worst:.1f} target={TARGET:.0f} "
+          f"worst_cached_ratio={worst:.1f} load1={os.getloadavg()[0]:.1f} target={TARGET:.0f} "
           f"target_met={'yes' if worst <= TARGET else 'no'}")
 
 
