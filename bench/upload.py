@@ -87,6 +87,9 @@ def make_source(path: Path, size: int) -> None:
             n = min(left, len(block))
             out.write(block[:n])
             left -= n
+        # On disk before anything is timed: its write-back would slow whatever ran then.
+        out.flush()
+        os.fsync(out.fileno())
 
 
 def plain_copy(src: Path, dst: Path, block: int, durable: bool) -> float:

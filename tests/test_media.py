@@ -146,6 +146,8 @@ def test_under_asgi_the_file_is_streamed_in_blocks_not_read_whole(transactional_
     view gives ASGI an async one."""
     import warnings
 
+    from asgiref.sync import sync_to_async
+    from django.db import connections
     from django.test import AsyncClient
 
     from tests.conftest import run_async
@@ -161,7 +163,11 @@ def test_under_asgi_the_file_is_streamed_in_blocks_not_read_whole(transactional_
         client = AsyncClient()
         await client.aforce_login(owner)
         response = await client.get(url, headers={"Range": "bytes=100-"})
-        return response, [block async for block in response.streaming_content]
+        blocks = [block async for block in response.streaming_content]
+        # The view's connection lives in the sync thread; close it so the test database
+        # can be dropped.
+        await sync_to_async(connections.close_all)()
+        return response, blocks
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")

@@ -18,6 +18,15 @@ from tests.conftest import run_async
 CSRF = "c" * 32
 
 
+@pytest.fixture(autouse=True)
+def no_kept_connections(transactional_db, monkeypatch):
+    """The endpoint's worker threads keep database connections as CONN_MAX_AGE says; here
+    they close after each step, so the test database can be dropped at the end."""
+    from django.db import connection
+
+    monkeypatch.setitem(connection.settings_dict, "CONN_MAX_AGE", 0)
+
+
 @pytest.fixture
 def episode(transactional_db, owner, studio, media_root):
     series = services.create_series(studio, title="Stream", synopsis="", category="standard",
