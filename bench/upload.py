@@ -365,7 +365,7 @@ def main() -> int:
 
     work = Path(tempfile.mkdtemp(prefix="manju-bench-upload-", dir=BASE / "var"))
     size = args.mb * MiB
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings",
+    env = {"DJANGO_SETTINGS_MODULE": "config.settings", **os.environ,
            "MEDIA_ROOT": str(work / "media"), "PYTHONUNBUFFERED": "1",
            "UPLOAD_MAX_BYTES": str(max(size, 2 * 1024 * MiB)),
            # Servers and Django spool request bodies beside the media, on the same disk.

@@ -37,8 +37,8 @@ def _no_view(request):  # the middleware below is only asked its opinion, never 
 
 
 class Chunk:
-    """One chunk PUT: admitted (or not) and finished in the request's own thread, its body
-    written in between by the event loop."""
+    """One chunk PUT: admitted (or not) and finished in worker threads, its body written
+    in between by the event loop (page-cache writes; the disk wait is in commit)."""
 
     def __init__(self, scope: dict, kwargs: dict):
         self.scope, self.kwargs = scope, kwargs
