@@ -23,12 +23,17 @@ class JobCanceled(Exception):
 def _torch():
     import torch
 
-    torch.use_deterministic_algorithms(True, warn_only=True)
+    # Bit-identical re-runs are promised on the CPU; on a GPU the deterministic kernels
+    # would cost speed, and bf16 re-runs agree within noise anyway.
+    if not torch.cuda.is_available():
+        torch.use_deterministic_algorithms(True, warn_only=True)
     return torch
 
 
 def weights_sha256(source: str) -> str:
     """sha256 over the weight files of a local pipeline folder (names and bytes)."""
+    if source.startswith("random-weights:"):  # realsize.py: same builder + seed, same weights
+        return f"{source}:seed=0"
     folder = Path(source)
     if not folder.is_dir():
         return f"hub:{source}"
@@ -102,6 +107,10 @@ def load(spec: registry.ModelSpec):
     import diffusers
 
     torch = _torch()
+    if spec.builder:  # full-size random weights, built on the GPU (realsize.py)
+        from generation import realsize
+
+        return realsize.load(spec)  # on cuda in spec.dtype, fast path applied, warmed up
     source = spec.source_path()
     if spec.builtin and not Path(source).exists():
         raise FileNotFoundError(
@@ -117,6 +126,9 @@ def load(spec: registry.ModelSpec):
         pipe.set_ip_adapter_scale(float(adapter.get("scale", 0.6)))
     if torch.cuda.is_available():
         pipe.to("cuda")
+    from generation import fastpath
+
+    fastpath.apply(pipe, spec)  # nothing unless the entry's `fast` enables it, on CUDA
     return pipe
 
 

@@ -121,6 +121,8 @@ def _check_inputs(studio: Studio, spec: registry.ModelSpec, params: dict) -> Non
         return
     if spec.kind != registry.MOTION:
         return
+    if spec.needs_last_frame and not params.get("last_job"):
+        raise JobError("This model needs a last frame.")
     if not params.get("last_job"):
         params.pop("last_job", None)
         params.pop("last_index", None)

@@ -59,6 +59,9 @@ def requeue_abandoned_jobs(sender=None, **kwargs) -> None:
         count = services.requeue_abandoned()
         if count:
             log.warning("requeued %d abandoned job(s)", count)
+        from generation import fastpath
+
+        fastpath.warm_start()  # MANJU_WARM_MODELS: loaded and compiled before the first job
 
 
 class LostClaim(Exception):
