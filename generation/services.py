@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from creators.models import Studio, User
 from generation import conf, credits, queries, registry
@@ -35,7 +36,7 @@ def _dispatch(count: int = 1) -> None:
     runs the queued job that is fairest at that moment (see queries.fair_order)."""
     from generation.tasks import run_next
 
-    for _ in range(count):
+    for _n in range(count):
         run_next.apply_async()
 
 
@@ -67,11 +68,11 @@ def _resolve_candidates(spec: registry.ModelSpec, params: dict) -> None:
     try:
         count = int(params.get("num_images", 1))
     except (TypeError, ValueError):
-        raise JobError("The number of images must be a whole number.") from None
+        raise JobError(_("The number of images must be a whole number.")) from None
     if spec.kind != registry.KEYFRAME and count != 1:
-        raise JobError("Only keyframes come several at a time.")
+        raise JobError(_("Only keyframes come several at a time."))
     if not 1 <= count <= MAX_IMAGES:
-        raise JobError(f"A job makes between 1 and {MAX_IMAGES} images.")
+        raise JobError(_("A job makes between 1 and %(n)d images.") % {"n": MAX_IMAGES})
     params["num_images"] = count
     params.pop("seeds", None)  # always derived from the seed: no room for a mismatch
     prompts = params.pop("prompts", None)
@@ -81,7 +82,7 @@ def _resolve_candidates(spec: registry.ModelSpec, params: dict) -> None:
     if prompts is not None:
         if (not isinstance(prompts, list) or len(prompts) != count
                 or not all(isinstance(p, str) for p in prompts)):
-            raise JobError("Give one prompt per image.")
+            raise JobError(_("Give one prompt per image."))
         params["prompts"] = prompts
 
 
@@ -113,23 +114,25 @@ def _check_inputs(studio: Studio, spec: registry.ModelSpec, params: dict) -> Non
     if spec.image_to_image:
         if params.get("init_job") or not params.get("reference_image"):
             _source_image(studio, params, "init",
-                          "Choose a finished keyframe of this studio to start from.")
+                          _("Choose a finished keyframe of this studio to start from."))
         if not 0.0 < params.get("strength", 0.6) <= 1.0:
-            raise JobError("The strength must lie between 0 and 1.")
+            raise JobError(_("The strength must lie between 0 and 1."))
         if denoising_steps(spec, params) < 1:
-            raise JobError("Too few steps for this strength: not one step would run.")
+            raise JobError(_("Too few steps for this strength: not one step would run."))
         return
     if spec.kind != registry.MOTION:
         return
     if spec.needs_last_frame and not params.get("last_job"):
-        raise JobError("This model needs a last frame.")
+        raise JobError(_("This model needs a last frame."))
     if not params.get("last_job"):
         params.pop("last_job", None)
         params.pop("last_index", None)
     for key in ("first", "last"):
         if key == "first" or params.get("last_job"):
             _source_image(studio, params, key,
-                          f"Choose a finished keyframe of this studio as the {key} frame.")
+                          _("Choose a finished keyframe of this studio as the first frame.")
+                          if key == "first" else
+                          _("Choose a finished keyframe of this studio as the last frame."))
 
 
 def denoising_steps(spec: registry.ModelSpec, params: dict) -> int:
@@ -161,7 +164,7 @@ def submit_job(studio: Studio, user: User | None, model_key: str, params: dict,
     params.pop("reference", None)
     if reference_image is not None:
         if not (spec.image_to_image or spec.ip_adapter):
-            raise JobError("This model cannot take a reference image.")
+            raise JobError(_("This model cannot take a reference image."))
         params["reference_image"] = reference_image["path"]
         params["reference"] = reference_image
     _check_inputs(studio, spec, params)
@@ -247,7 +250,7 @@ def claim_for_delivery(task_id: str, worker: str) -> Job | None:
         if Job.objects.filter(pk=seen.pk, state=Job.State.RUNNING).exists():
             raise StillRunning
         return None
-    for _ in range(20):
+    for _attempt in range(20):
         job_id = queries.next_job_id()
         if job_id is None:
             return None
