@@ -350,7 +350,7 @@ def main() -> int:
     parser.add_argument("--chunk-mb", type=int, default=0,
                         help="chunk size (default: the site's UPLOAD_CHUNK_MAX_BYTES)")
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--server", default="daphne",
+    parser.add_argument("--server", default="uvicorn",
                         help=f"comma-separated, from {', '.join(SERVERS)}; the first one "
                              "decides the RESULT line")
     parser.add_argument("--asgi-driver", nargs=4, help=argparse.SUPPRESS)

@@ -221,7 +221,9 @@ WHITENOISE_USE_FINDERS = DEBUG
 
 # Upload limits, enforced on the server whatever the browser says.
 UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_BYTES", 2 * 1024**3)
-UPLOAD_CHUNK_MAX_BYTES = env_int("UPLOAD_CHUNK_MAX_BYTES", 8 * 1024**2)
+# 32 MiB: each chunk carries a fixed cost (checks, fdatasync, offset commit), so larger
+# chunks stream faster; bodies go straight to disk, so server memory does not grow.
+UPLOAD_CHUNK_MAX_BYTES = env_int("UPLOAD_CHUNK_MAX_BYTES", 32 * 1024**2)
 DATA_UPLOAD_MAX_MEMORY_SIZE = UPLOAD_CHUNK_MAX_BYTES + 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 

@@ -156,7 +156,8 @@ def start_worker(transactional_db, tmp_path):
 
 
 class AsgiServer:
-    """The real ASGI server (daphne) serving the site and its WebSockets."""
+    """The real ASGI server (uvicorn, as `make run` starts it) serving the site and its
+    WebSockets."""
 
     def __init__(self, log: Path):
         self.port = free_port()
@@ -165,20 +166,21 @@ class AsgiServer:
         self._log_file = open(log, "w")
         self.log = log
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(self.port),
-             "config.asgi:application"],
+            [sys.executable, "-m", "uvicorn", "--host", "127.0.0.1", "--port", str(self.port),
+             "--http", "httptools", "--ws", "websockets", "--lifespan", "off",
+             "--no-access-log", "config.asgi:application"],
             cwd=BASE_DIR, env=process_env(), stdout=self._log_file, stderr=subprocess.STDOUT,
         )
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                raise RuntimeError(f"daphne exited:\n{log.read_text()[-3000:]}")
+                raise RuntimeError(f"the ASGI server exited:\n{log.read_text()[-3000:]}")
             try:
                 socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
                 return
             except OSError:
                 time.sleep(0.1)
-        raise RuntimeError("daphne did not start listening in 30s")
+        raise RuntimeError("the ASGI server did not start listening in 30s")
 
     def stop(self) -> None:
         stop_process(self.proc)
@@ -187,7 +189,7 @@ class AsgiServer:
 
 @pytest.fixture
 def asgi_server(transactional_db, tmp_path):
-    server = AsgiServer(tmp_path / "daphne.log")
+    server = AsgiServer(tmp_path / "asgi.log")
     yield server
     server.stop()
 
