@@ -13,7 +13,7 @@ from collections import defaultdict
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Case, Count, IntegerField, Sum, Value, When
+from django.db.models import Case, Count, Sum, When
 
 from creators.models import Episode, Studio, User
 from library.models import License
@@ -521,10 +521,19 @@ class _Postings:
         txs = LedgerTransaction.objects.bulk_create([
             LedgerTransaction(period=self.period, day=self.day, memo=memo, run=self.run)
             for memo, _legs in self.items])
-        LedgerEntry.objects.bulk_create([
-            LedgerEntry(transaction=tx, **leg)
-            for tx, (_memo, legs) in zip(txs, self.items, strict=True) for leg in legs],
-            batch_size=BATCH)
+        # The entries by one executemany: a settlement posts thousands, and building model
+        # instances for them cost more than the database's work.
+        rows = []
+        for tx, (_memo, legs) in zip(txs, self.items, strict=True):
+            for leg in legs:
+                refs = [leg.get(k) for k in ("series", "episode", "license")]
+                rows.append((tx.pk, leg["account"].pk, leg["kind"], leg["amount"],
+                             *[x.pk if x is not None else None for x in refs]))
+        with connection.cursor() as cur:
+            cur.executemany(
+                f"INSERT INTO {LedgerEntry._meta.db_table} (transaction_id, account_id, kind, "
+                "amount, series_id, episode_id, license_id) VALUES (%s, %s, %s, %s, %s, %s, %s)",
+                rows)
         self.items = []
 
 
@@ -601,6 +610,9 @@ def settle(period: str) -> tuple[SettlementRun, bool]:
     first, last = period_bounds(period)
     with transaction.atomic():
         _lock()
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cur:  # compiling the run's queries costs more
+                cur.execute("SET LOCAL jit = off")  # than running them
         existing = SettlementRun.objects.filter(period=period).first()
         if existing:
             return existing, False
@@ -647,6 +659,9 @@ def _settle(period: str, first, last) -> SettlementRun:
 
     def sacct(studio):
         return cached(studio_account, studio)
+
+    for account in Account.objects.filter(studio_id__in=list(studios)):
+        accounts[("studio_account", account.studio_id)] = account
 
     def lacct(user):
         return cached(licensor_account, user)
@@ -741,6 +756,42 @@ def _outstanding_by(field: str, **filters) -> dict:
     return dict(rows)
 
 
+def _run_groups(run, bounds: list) -> list[dict]:
+    """The run's lines summed per series, license, lateness, pricing key and policy
+    interval (the index of the policy version in force: dates before bounds[i] are in
+    interval i). Summed per episode first, from the run's index alone, then per series: a
+    join in the scan itself tempts PostgreSQL into a nested loop over every episode's
+    lines. Raw SQL: the ORM's per-value conversions cost more than the query here."""
+    line, episode = RevenueLine._meta.db_table, Episode._meta.db_table
+    cases = " ".join(f"WHEN date < %s THEN {i}" for i in range(len(bounds)))
+    interval = f"CASE {cases} ELSE {len(bounds)} END" if bounds else "0"
+    sql = (f"WITH g AS MATERIALIZED (SELECT episode_id, license_id, late, pricing, "
+           f"{interval} AS iv, SUM(studio_share) AS s, SUM(royalty) AS r, "
+           f"SUM(valid_views) AS v, COUNT(*) AS n FROM {line} WHERE settled_in_id = %s "
+           f"GROUP BY episode_id, license_id, late, pricing, iv) "
+           f"SELECT e.series_id, g.license_id, g.late, g.pricing, g.iv, SUM(g.s), SUM(g.r), "
+           f"SUM(g.v), SUM(g.n) FROM g JOIN {episode} e ON e.id = g.episode_id "
+           f"GROUP BY e.series_id, g.license_id, g.late, g.pricing, g.iv")
+    with connection.cursor() as cur:
+        cur.execute(sql, [*bounds, run.pk])
+        fetched = cur.fetchall()
+    money = _exact_sum if connection.vendor == "sqlite" else _sum_or_zero
+    return [{"episode__series_id": sid, "license_id": lid, "late": bool(late),
+             "pricing": pricing, "interval": iv, "share": money(share),
+             "royalty": money(royalty), "views": int(views), "n": int(n)}
+            for sid, lid, late, pricing, iv, share, royalty, views, n in fetched]
+
+
+def _sum_or_zero(value) -> Decimal:
+    return Decimal("0.00") if value is None else value  # lines not priced yet: stale
+
+
+def _exact_sum(value) -> Decimal:
+    """SQLite sums cent amounts as doubles: exact to far below a cent at any realistic
+    total (15 significant digits), so rounding to the cent gives the exact sum."""
+    return Decimal(repr(value or 0)).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
 def _run_totals(run, policies, last) -> tuple:
     """The run's totals in one grouped query over its lines, per series, license, lateness,
     pricing key and policy interval. A group whose key is not what the line would be priced
@@ -749,22 +800,10 @@ def _run_totals(run, policies, last) -> tuple:
     from creators.models import Series
 
     bounds = [p.valid_from for p in policies[1:]]
-    interval = Case(*[When(date__lt=b, then=Value(i)) for i, b in enumerate(bounds)],
-                    default=Value(len(bounds)), output_field=IntegerField())
     pricer = Pricer(policies)
     for attempt in range(2):
-        # Grouped by episode, not series: a join in the query tempts the planner away from
-        # the run's index into a nested loop over every episode's lines.
-        rows = list(
-            RevenueLine.objects.filter(settled_in=run).annotate(interval=interval)
-            .values("episode_id", "license_id", "late", "pricing", "interval")
-            .annotate(share=Sum("studio_share"), royalty=Sum("royalty"),
-                      views=Sum("valid_views"), n=Count("id")).order_by())
-        series_by_episode = dict(Episode.objects.filter(
-            id__in={r["episode_id"] for r in rows}).values_list("id", "series_id"))
-        for r in rows:
-            r["episode__series_id"] = series_by_episode[r["episode_id"]]
-        series_ids = set(series_by_episode.values())
+        rows = _run_groups(run, bounds)
+        series_ids = {r["episode__series_id"] for r in rows}
         series_of = Series.objects.select_related(
             "studio", "license__ip__rights_holder").in_bulk(series_ids)
         for series in series_of.values():
@@ -779,7 +818,7 @@ def _run_totals(run, policies, last) -> tuple:
         for r in stale:
             i = r["interval"]
             lines = RevenueLine.objects.filter(
-                settled_in=run, episode_id=r["episode_id"],
+                settled_in=run, episode__series_id=r["episode__series_id"],
                 pricing=r["pricing"], late=r["late"], license_id=r["license_id"],
                 date__gte=policies[i].valid_from)
             if i < len(bounds):
