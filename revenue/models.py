@@ -172,6 +172,37 @@ class RevenueLine(models.Model):
         return f"{self.date} {self.platform} {self.episode_ref}"
 
 
+class RunTotal(models.Model):
+    """What an open run's lines add up to, per episode and pricing key: kept by the import
+    as it files lines under the run, so that settling reads a few thousand totals instead
+    of every line. Only a cache of the lines: settlement trusts it when its line count
+    equals the run's on-time lines and every key is still current, and otherwise sums the
+    lines themselves. The pricing key names the license, so it is part of the key."""
+
+    run = models.ForeignKey(SettlementRun, on_delete=models.CASCADE, related_name="totals",
+                            db_index=False)
+    episode = models.ForeignKey("creators.Episode", on_delete=models.PROTECT, related_name="+",
+                                db_index=False)
+    license = models.ForeignKey("library.License", null=True, blank=True,
+                                on_delete=models.PROTECT, related_name="+", db_index=False)
+    pricing = models.CharField(max_length=80)
+    first_date = models.DateField()
+    last_date = models.DateField()
+    studio_share = models.DecimalField(max_digits=20, decimal_places=2)
+    royalty = models.DecimalField(max_digits=20, decimal_places=2)
+    valid_views = models.PositiveBigIntegerField()
+    lines = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["run", "episode", "pricing"],
+                                    name="revenue_run_total_key"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.run_id} {self.episode_id} {self.pricing}"
+
+
 class Account(models.Model):
     class Kind(models.TextChoices):
         STUDIO = "studio", _("Studio")

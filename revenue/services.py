@@ -3,6 +3,7 @@
 Row numbering of imports: the header is row 1, the first data row is row 2 (what a
 spreadsheet shows)."""
 
+import bisect
 import calendar
 import csv
 import datetime
@@ -24,6 +25,7 @@ from revenue.models import (
     LedgerTransaction,
     PolicyVersion,
     RevenueLine,
+    RunTotal,
     SettlementLock,
     SettlementRun,
 )
@@ -36,6 +38,7 @@ MAX_MONEY = Decimal("99999999999999.99")
 MAX_VIEWS = 10**15
 BATCH = 2000
 ANALYZE_AFTER = 10_000  # lines in one import
+RUN_TOTALS_HELD = 10_000  # run totals an import holds in memory before writing them
 
 
 class RevenueError(Exception):
@@ -390,6 +393,7 @@ def _stream_rows(stream, platform: str, batch: ImportBatch, problems: list) -> i
     runs = _Filing()
     pending: list[RevenueLine] = []
     rows: dict[tuple, int] = {}
+    totals: dict[tuple, list] = {}  # (run, episode, pricing) -> what RunTotal adds up
     inserted = 0
 
     def flush():
@@ -413,6 +417,22 @@ def _stream_rows(stream, platform: str, batch: ImportBatch, problems: list) -> i
         keep = [x for x in pending if (x.date, x.episode_ref) not in bad]
         RevenueLine.objects.bulk_create(keep)
         inserted += len(keep)
+        for x in keep:
+            if x.settled_in_id is not None:
+                total = totals.get((x.settled_in_id, x.episode_id, x.pricing))
+                if total is None:
+                    totals[(x.settled_in_id, x.episode_id, x.pricing)] = [
+                        x.license_id, x.date, x.date, x.studio_share, x.royalty,
+                        x.valid_views, 1]
+                else:
+                    total[1] = min(total[1], x.date)
+                    total[2] = max(total[2], x.date)
+                    total[3] += x.studio_share
+                    total[4] += x.royalty
+                    total[5] += x.valid_views
+                    total[6] += 1
+        if len(totals) >= RUN_TOTALS_HELD:
+            _add_run_totals(totals)
         pending.clear()
         rows.clear()
 
@@ -466,12 +486,41 @@ def _stream_rows(stream, platform: str, batch: ImportBatch, problems: list) -> i
             if len(pending) >= BATCH:
                 flush()
         flush()
+        _add_run_totals(totals)
     except UnicodeDecodeError:
         problems.append(f"row {n + 1}: the file is not UTF-8")
     except csv.Error as exc:
         problems.append(f"row {reader.line_num}: {exc}")
     problems.sort(key=lambda p: int(p.split(":")[0].split()[1]) if p.startswith("row ") else 0)
     return inserted
+
+
+def _add_run_totals(totals: dict) -> None:
+    """Adds an import's sums to its runs' RunTotal rows (one upsert per key) and empties
+    `totals`. Runs inside the import's transaction: a refused file leaves none behind."""
+    if not totals:
+        return
+    table = RunTotal._meta.db_table
+    sql = (f"INSERT INTO {table} (run_id, episode_id, pricing, license_id, first_date, "
+           f"last_date, studio_share, royalty, valid_views, lines) "
+           f"VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s) "
+           f"ON CONFLICT (run_id, episode_id, pricing) DO UPDATE SET "
+           f"first_date = CASE WHEN excluded.first_date < {table}.first_date "
+           f"THEN excluded.first_date ELSE {table}.first_date END, "
+           f"last_date = CASE WHEN excluded.last_date > {table}.last_date "
+           f"THEN excluded.last_date ELSE {table}.last_date END, "
+           f"studio_share = {table}.studio_share + excluded.studio_share, "
+           f"royalty = {table}.royalty + excluded.royalty, "
+           f"valid_views = {table}.valid_views + excluded.valid_views, "
+           f"lines = {table}.lines + excluded.lines")
+    sqlite = connection.vendor == "sqlite"
+    rows = [(run, episode, pricing, lic, first, last,
+             str(share) if sqlite else share, str(royalty) if sqlite else royalty, views, n)
+            for (run, episode, pricing), (lic, first, last, share, royalty, views, n)
+            in totals.items()]
+    with connection.cursor() as cur:
+        cur.executemany(sql, rows)
+    totals.clear()
 
 
 # --- Ledger -------------------------------------------------------------------------------
@@ -521,19 +570,25 @@ class _Postings:
         txs = LedgerTransaction.objects.bulk_create([
             LedgerTransaction(period=self.period, day=self.day, memo=memo, run=self.run)
             for memo, _legs in self.items])
-        # The entries by one executemany: a settlement posts thousands, and building model
-        # instances for them cost more than the database's work.
+        # The entries without model instances (a settlement posts thousands, and building
+        # them cost more than the database's work): one INSERT of arrays on PostgreSQL.
         rows = []
         for tx, (_memo, legs) in zip(txs, self.items, strict=True):
             for leg in legs:
                 refs = [leg.get(k) for k in ("series", "episode", "license")]
                 rows.append((tx.pk, leg["account"].pk, leg["kind"], leg["amount"],
                              *[x.pk if x is not None else None for x in refs]))
+        columns = "transaction_id, account_id, kind, amount, series_id, episode_id, license_id"
         with connection.cursor() as cur:
-            cur.executemany(
-                f"INSERT INTO {LedgerEntry._meta.db_table} (transaction_id, account_id, kind, "
-                "amount, series_id, episode_id, license_id) VALUES (%s, %s, %s, %s, %s, %s, %s)",
-                rows)
+            if connection.vendor == "postgresql":  # one statement: arrays, one per column
+                cur.execute(
+                    f"INSERT INTO {LedgerEntry._meta.db_table} ({columns}) SELECT * FROM "
+                    "UNNEST(%s::bigint[], %s::bigint[], %s::text[], %s::numeric[], "
+                    "%s::bigint[], %s::bigint[], %s::bigint[])",
+                    [list(column) for column in zip(*rows, strict=True)])
+            else:
+                cur.executemany(f"INSERT INTO {LedgerEntry._meta.db_table} ({columns}) "
+                                "VALUES (%s, %s, %s, %s, %s, %s, %s)", rows)
         self.items = []
 
 
@@ -645,6 +700,7 @@ def _settle(period: str, first, last) -> SettlementRun:
      ontime_share_by_studio, ontime_views_by_series, count) = totals
     run.open, run.policy, run.lines = False, end_policy, count
     run.save(update_fields=["open", "policy", "lines"])
+    RunTotal.objects.filter(run=run).delete()  # kept for open runs only: the lines remain
     uplift = end_policy.data["continuous_creation"]
 
     # The run's ledger transactions are written in bulk; accounts are looked up once.
@@ -756,30 +812,67 @@ def _outstanding_by(field: str, **filters) -> dict:
     return dict(rows)
 
 
-def _run_groups(run, bounds: list) -> list[dict]:
+def _run_groups(run, bounds: list, before=None) -> list[dict]:
     """The run's lines summed per series, license, lateness, pricing key and policy
     interval (the index of the policy version in force: dates before bounds[i] are in
-    interval i). Summed per episode first, from the run's index alone, then per series: a
-    join in the scan itself tempts PostgreSQL into a nested loop over every episode's
-    lines. Raw SQL: the ORM's per-value conversions cost more than the query here."""
+    interval i); with `before`, only its lines dated before that day. Summed per episode
+    first, from the run's index alone, then per series: a join in the scan itself tempts
+    PostgreSQL into a nested loop over every episode's lines. Raw SQL: the ORM's per-value
+    conversions cost more than the query here."""
     line, episode = RevenueLine._meta.db_table, Episode._meta.db_table
     cases = " ".join(f"WHEN date < %s THEN {i}" for i in range(len(bounds)))
     interval = f"CASE {cases} ELSE {len(bounds)} END" if bounds else "0"
+    dated = " AND date < %s" if before else ""
     sql = (f"WITH g AS MATERIALIZED (SELECT episode_id, license_id, late, pricing, "
            f"{interval} AS iv, SUM(studio_share) AS s, SUM(royalty) AS r, "
-           f"SUM(valid_views) AS v, COUNT(*) AS n FROM {line} WHERE settled_in_id = %s "
+           f"SUM(valid_views) AS v, COUNT(*) AS n FROM {line} WHERE settled_in_id = %s{dated} "
            f"GROUP BY episode_id, license_id, late, pricing, iv) "
            f"SELECT e.series_id, g.license_id, g.late, g.pricing, g.iv, SUM(g.s), SUM(g.r), "
            f"SUM(g.v), SUM(g.n) FROM g JOIN {episode} e ON e.id = g.episode_id "
            f"GROUP BY e.series_id, g.license_id, g.late, g.pricing, g.iv")
     with connection.cursor() as cur:
-        cur.execute(sql, [*bounds, run.pk])
+        cur.execute(sql, [*bounds, run.pk, *([before] if before else [])])
         fetched = cur.fetchall()
     money = _exact_sum if connection.vendor == "sqlite" else _sum_or_zero
     return [{"episode__series_id": sid, "license_id": lid, "late": bool(late),
              "pricing": pricing, "interval": iv, "share": money(share),
              "royalty": money(royalty), "views": int(views), "n": int(n)}
             for sid, lid, late, pricing, iv, share, royalty, views, n in fetched]
+
+
+def _kept_groups(run, bounds: list, first) -> list[dict] | None:
+    """The same groups as _run_groups, from the run's RunTotal rows for its on-time lines
+    and from the lines themselves for the late ones (few, found by the index). None when
+    the totals cannot stand for the lines: they count other than the run's on-time lines
+    (lines written by something other than the import, a run from before the totals), or
+    a key's dates straddle a policy version's start (a version made after the import)."""
+    line, episode, total = (RevenueLine._meta.db_table, Episode._meta.db_table,
+                            RunTotal._meta.db_table)
+    with connection.cursor() as cur:
+        cur.execute(f"SELECT COUNT(*) FROM {line} WHERE settled_in_id = %s AND date >= %s",
+                    [run.pk, first])
+        on_time = cur.fetchone()[0]
+        cur.execute(f"SELECT e.series_id, t.license_id, t.pricing, MIN(t.first_date), "
+                    f"MAX(t.last_date), SUM(t.studio_share), SUM(t.royalty), "
+                    f"SUM(t.valid_views), SUM(t.lines) FROM {total} t JOIN {episode} e "
+                    f"ON e.id = t.episode_id WHERE t.run_id = %s "
+                    f"GROUP BY e.series_id, t.license_id, t.pricing", [run.pk])
+        fetched = cur.fetchall()
+    if sum(int(n) for *_rest, n in fetched) != on_time:
+        return None
+    sqlite = connection.vendor == "sqlite"
+    money = _exact_sum if sqlite else _sum_or_zero
+    rows = []
+    for sid, lid, pricing, lo, hi, share, royalty, views, n in fetched:
+        if sqlite:
+            lo, hi = datetime.date.fromisoformat(str(lo)), datetime.date.fromisoformat(str(hi))
+        iv = bisect.bisect_right(bounds, lo)
+        if iv != bisect.bisect_right(bounds, hi):
+            return None
+        rows.append({"episode__series_id": sid, "license_id": lid, "late": False,
+                     "pricing": pricing, "interval": iv, "share": money(share),
+                     "royalty": money(royalty), "views": int(views), "n": int(n)})
+    return rows + _run_groups(run, bounds, before=first)
 
 
 def _sum_or_zero(value) -> Decimal:
@@ -793,16 +886,20 @@ def _exact_sum(value) -> Decimal:
 
 
 def _run_totals(run, policies, last) -> tuple:
-    """The run's totals in one grouped query over its lines, per series, license, lateness,
-    pricing key and policy interval. A group whose key is not what the line would be priced
+    """The run's totals per series, license, lateness, pricing key and policy interval:
+    from the totals its imports kept (RunTotal) where they stand for the lines, else in one
+    grouped query over its lines. A group whose key is not what the line would be priced
     with now (a policy version made after the import, a series or license changed) is
-    priced again first, in Python with exact Decimals, and the totals are read again."""
+    priced again first, in Python with exact Decimals, and the totals are read again from
+    the lines."""
     from creators.models import Series
 
     bounds = [p.valid_from for p in policies[1:]]
     pricer = Pricer(policies)
+    first = period_bounds(run.period)[0]
+    kept = _kept_groups(run, bounds, first)
     for attempt in range(2):
-        rows = _run_groups(run, bounds)
+        rows = kept if kept is not None else _run_groups(run, bounds)
         series_ids = {r["episode__series_id"] for r in rows}
         series_of = Series.objects.select_related(
             "studio", "license__ip__rights_holder").in_bulk(series_ids)
@@ -815,6 +912,7 @@ def _run_totals(run, policies, last) -> tuple:
             break
         if attempt:
             raise RuntimeError("lines still priced stale after repricing")
+        kept = None  # repriced lines: from now on their own sums are the truth
         for r in stale:
             i = r["interval"]
             lines = RevenueLine.objects.filter(
