@@ -419,11 +419,11 @@ def _stream_rows(stream, platform: str, batch: ImportBatch, problems: list) -> i
         inserted += len(keep)
         for x in keep:
             if x.settled_in_id is not None:
-                total = totals.get((x.settled_in_id, x.episode_id, x.pricing))
+                key = (x.settled_in_id, x.episode_id, x.pricing)
+                total = totals.get(key)
                 if total is None:
-                    totals[(x.settled_in_id, x.episode_id, x.pricing)] = [
-                        x.license_id, x.date, x.date, x.studio_share, x.royalty,
-                        x.valid_views, 1]
+                    totals[key] = [x.license_id, x.date, x.date, x.studio_share, x.royalty,
+                                   x.valid_views, 1]
                 else:
                     total[1] = min(total[1], x.date)
                     total[2] = max(total[2], x.date)
@@ -513,13 +513,8 @@ def _add_run_totals(totals: dict) -> None:
            f"royalty = {table}.royalty + excluded.royalty, "
            f"valid_views = {table}.valid_views + excluded.valid_views, "
            f"lines = {table}.lines + excluded.lines")
-    sqlite = connection.vendor == "sqlite"
-    rows = [(run, episode, pricing, lic, first, last,
-             str(share) if sqlite else share, str(royalty) if sqlite else royalty, views, n)
-            for (run, episode, pricing), (lic, first, last, share, royalty, views, n)
-            in totals.items()]
     with connection.cursor() as cur:
-        cur.executemany(sql, rows)
+        cur.executemany(sql, [(*key, *total) for key, total in totals.items()])
     totals.clear()
 
 
@@ -695,7 +690,7 @@ def _settle(period: str, first, last) -> SettlementRun:
     # Lines waiting with no run (late ones, for periods already closed) join this one.
     RevenueLine.objects.filter(settled_in__isnull=True, date__lte=last).update(
         settled_in=run, late=Case(When(date__lt=first, then=True), default=False))
-    totals = _run_totals(run, policies, last)
+    totals = _run_totals(run, policies, first)
     (series_of, studios, licenses, share_by_series, royalty_by_license,
      ontime_share_by_studio, ontime_views_by_series, count) = totals
     run.open, run.policy, run.lines = False, end_policy, count
@@ -833,11 +828,15 @@ def _run_groups(run, bounds: list, before=None) -> list[dict]:
     with connection.cursor() as cur:
         cur.execute(sql, [*bounds, run.pk, *([before] if before else [])])
         fetched = cur.fetchall()
+    return [_group(*row) for row in fetched]
+
+
+def _group(sid, lid, late, pricing, iv, share, royalty, views, n) -> dict:
+    """One row of a run's totals as _run_totals reads it, sums made exact Decimals."""
     money = _exact_sum if connection.vendor == "sqlite" else _sum_or_zero
-    return [{"episode__series_id": sid, "license_id": lid, "late": bool(late),
-             "pricing": pricing, "interval": iv, "share": money(share),
-             "royalty": money(royalty), "views": int(views), "n": int(n)}
-            for sid, lid, late, pricing, iv, share, royalty, views, n in fetched]
+    return {"episode__series_id": sid, "license_id": lid, "late": bool(late),
+            "pricing": pricing, "interval": iv, "share": money(share),
+            "royalty": money(royalty), "views": int(views), "n": int(n)}
 
 
 def _kept_groups(run, bounds: list, first) -> list[dict] | None:
@@ -861,7 +860,6 @@ def _kept_groups(run, bounds: list, first) -> list[dict] | None:
     if sum(int(n) for *_rest, n in fetched) != on_time:
         return None
     sqlite = connection.vendor == "sqlite"
-    money = _exact_sum if sqlite else _sum_or_zero
     rows = []
     for sid, lid, pricing, lo, hi, share, royalty, views, n in fetched:
         if sqlite:
@@ -869,9 +867,7 @@ def _kept_groups(run, bounds: list, first) -> list[dict] | None:
         iv = bisect.bisect_right(bounds, lo)
         if iv != bisect.bisect_right(bounds, hi):
             return None
-        rows.append({"episode__series_id": sid, "license_id": lid, "late": False,
-                     "pricing": pricing, "interval": iv, "share": money(share),
-                     "royalty": money(royalty), "views": int(views), "n": int(n)})
+        rows.append(_group(sid, lid, False, pricing, iv, share, royalty, views, n))
     return rows + _run_groups(run, bounds, before=first)
 
 
@@ -885,7 +881,7 @@ def _exact_sum(value) -> Decimal:
     return Decimal(repr(value or 0)).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
-def _run_totals(run, policies, last) -> tuple:
+def _run_totals(run, policies, first) -> tuple:
     """The run's totals per series, license, lateness, pricing key and policy interval:
     from the totals its imports kept (RunTotal) where they stand for the lines, else in one
     grouped query over its lines. A group whose key is not what the line would be priced
@@ -896,7 +892,6 @@ def _run_totals(run, policies, last) -> tuple:
 
     bounds = [p.valid_from for p in policies[1:]]
     pricer = Pricer(policies)
-    first = period_bounds(run.period)[0]
     kept = _kept_groups(run, bounds, first)
     for attempt in range(2):
         rows = kept if kept is not None else _run_groups(run, bounds)
