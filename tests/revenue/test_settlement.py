@@ -200,6 +200,33 @@ def _assert_the_database_guards_the_ledger():
             cur.execute("SET CONSTRAINTS ALL IMMEDIATE")
 
 
+@pytest.mark.skipif("connection.vendor != 'postgresql'",
+                    reason="the database's own balance check is PostgreSQL's")
+def test_the_database_refuses_any_insert_that_leaves_a_transaction_unbalanced(one_episode):
+    from django.db import DatabaseError, transaction
+    load(["2026-01-10,E1,1,10000.00,3.33"])
+    settle("2026-01")
+    account = LedgerEntry.objects.filter(kind="share").first().account
+    platform = LedgerEntry.objects.filter(kind="platform").first().account
+
+    def insert(amounts):
+        tx = LedgerTransaction.objects.create(period="2026-02", day="2026-02-01", memo="t")
+        with connection.cursor() as cur:  # one statement, however many legs
+            cur.execute(
+                "INSERT INTO revenue_ledgerentry (transaction_id, account_id, kind, amount) "
+                "VALUES " + ", ".join(["(%s, %s, %s, %s)"] * len(amounts)),
+                [x for a in amounts
+                 for x in (tx.pk, platform.pk if a < 0 else account.pk, "share", a)])
+        return tx
+
+    with pytest.raises(DatabaseError, match="does not balance"), transaction.atomic():
+        insert([Decimal("5.00"), Decimal("-4.99")])
+    with pytest.raises(DatabaseError, match="does not balance"), transaction.atomic():
+        insert([Decimal("5.00")])  # the other leg would come in a second statement
+    tx = insert([Decimal("5.00"), Decimal("2.00"), Decimal("-7.00")])  # a compound one
+    assert sum(e.amount for e in tx.entries.all()) == 0
+
+
 money = st.decimals(min_value=0, max_value=10**7, places=2, allow_nan=False)
 coef = st.decimals(min_value=0, max_value=100, places=2, allow_nan=False)
 
