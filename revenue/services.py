@@ -12,11 +12,13 @@ import io
 import json
 from collections import defaultdict
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import NamedTuple
 
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Case, Count, Sum, When
+from django.utils import timezone
 
-from creators.models import Episode, Studio, User
+from creators.models import Episode, Series, Studio, User
 from library.models import License
 from revenue.models import (
     Account,
@@ -183,24 +185,19 @@ class Pricer:
     its price was computed from, so settlement can tell a stale price by comparing keys."""
 
     def __init__(self, policies: list[PolicyVersion]):
-        from creators.models import Series
-
         self.policies = policies
         self._series: dict = {}
-        self._series_model = Series
         self._day: dict = {}
         self._rates: dict = {}
 
     def series(self, series_id: int) -> tuple:
         if series_id not in self._series:
-            self.remember(self._series_model.objects.select_related("license")
-                          .get(pk=series_id))
+            self.remember(*Series.objects.filter(pk=series_id).values_list(
+                "pk", "category", "exclusive", "license_id", "license__licensor_share").get())
         return self._series[series_id]
 
-    def remember(self, series) -> None:
-        lic = series.license
-        self._series[series.pk] = (series.category, series.exclusive, lic.pk if lic else None,
-                                   lic.licensor_share if lic else None)
+    def remember(self, series_id, category, exclusive, license_id, share) -> None:
+        self._series[series_id] = (category, exclusive, license_id, share)
 
     def policy(self, day: datetime.date) -> PolicyVersion | None:
         if day not in self._day:
@@ -546,54 +543,71 @@ def post(period: str, day, memo: str, legs: list[dict], run=None) -> LedgerTrans
 
 
 class _Postings:
-    """Balanced transactions collected and written with two bulk INSERTs."""
+    """A run's ledger transactions, collected and written at once: their ids taken in one
+    query, then the transactions and their entries in one INSERT each (arrays on
+    PostgreSQL). Each transaction is a compound one: a payee leg per amount owed (naming
+    the series, episode or license it is for) and one platform leg for their sum, so a run
+    writes a few transactions and about one entry per payee amount. Legs are plain tuples
+    of ids: building model instances for them cost more than the database's work."""
 
-    def __init__(self, period, day, run):
+    ENTRY_COLUMNS = ("transaction_id", "account_id", "kind", "amount", "series_id",
+                     "episode_id", "license_id")
+
+    def __init__(self, period: str, day, run):
         self.period, self.day, self.run, self.items = period, day, run, []
 
-    def add(self, memo: str, legs: list[dict], run=None) -> None:
-        legs = [leg for leg in legs if leg["amount"] != 0]
+    def add(self, memo: str, platform_id: int, legs: list[tuple]) -> None:
+        """One transaction: the payee legs, each (account id, kind, amount, series id,
+        episode id, license id), and a leg debiting the platform account their sum."""
+        legs = [leg for leg in legs if leg[2] != 0]
         if not legs:
             return
-        if sum(leg["amount"] for leg in legs) != 0:
-            raise ValueError("unbalanced transaction")
+        legs.append((platform_id, "platform", -sum(leg[2] for leg in legs), None, None, None))
         self.items.append((memo[:200], legs))
 
     def flush(self) -> None:
         if not self.items:
             return
-        txs = LedgerTransaction.objects.bulk_create([
-            LedgerTransaction(period=self.period, day=self.day, memo=memo, run=self.run)
-            for memo, _legs in self.items])
-        # The entries without model instances (a settlement posts thousands, and building
-        # them cost more than the database's work): one INSERT of arrays on PostgreSQL.
-        rows = []
-        for tx, (_memo, legs) in zip(txs, self.items, strict=True):
-            for leg in legs:
-                refs = [leg.get(k) for k in ("series", "episode", "license")]
-                rows.append((tx.pk, leg["account"].pk, leg["kind"], leg["amount"],
-                             *[x.pk if x is not None else None for x in refs]))
-        columns = "transaction_id, account_id, kind, amount, series_id, episode_id, license_id"
+        ids = _new_ids(LedgerTransaction, len(self.items))
+        memos = [memo for memo, _legs in self.items]
+        entries = [(tx_id, *leg) for tx_id, (_memo, legs) in zip(ids, self.items, strict=True)
+                   for leg in legs]
+        fixed = [self.period, self.day, self.run.pk, timezone.now()]
+        tx_table, entry_table = LedgerTransaction._meta.db_table, LedgerEntry._meta.db_table
+        columns = ", ".join(self.ENTRY_COLUMNS)
         with connection.cursor() as cur:
-            if connection.vendor == "postgresql":  # one statement: arrays, one per column
+            if connection.vendor == "postgresql":  # one statement a table: arrays, one a column
+                cur.execute(f"INSERT INTO {tx_table} (id, memo, period, day, run_id, created_at) "
+                            "SELECT i, m, %s, %s, %s, %s FROM UNNEST(%s::bigint[], %s::text[]) "
+                            "AS u(i, m)", [*fixed, ids, memos])
                 cur.execute(
-                    f"INSERT INTO {LedgerEntry._meta.db_table} ({columns}) SELECT * FROM "
+                    f"INSERT INTO {entry_table} ({columns}) SELECT * FROM "
                     "UNNEST(%s::bigint[], %s::bigint[], %s::text[], %s::numeric[], "
                     "%s::bigint[], %s::bigint[], %s::bigint[])",
-                    [list(column) for column in zip(*rows, strict=True)])
+                    [list(column) for column in zip(*entries, strict=True)])
             else:
-                cur.executemany(f"INSERT INTO {LedgerEntry._meta.db_table} ({columns}) "
-                                "VALUES (%s, %s, %s, %s, %s, %s, %s)", rows)
+                cur.executemany(f"INSERT INTO {tx_table} (id, memo, period, day, run_id, "
+                                "created_at) VALUES (%s, %s, %s, %s, %s, %s)",
+                                [(i, m, *fixed) for i, m in zip(ids, memos, strict=True)])
+                cur.executemany(f"INSERT INTO {entry_table} ({columns}) "
+                                "VALUES (%s, %s, %s, %s, %s, %s, %s)", entries)
         self.items = []
 
 
-def _pay(account, kind, amount, source_kind, **refs) -> list[dict]:
-    """Credit a payee and debit a platform account by the same amount."""
-    return [
-        {"account": account, "kind": kind, "amount": amount, **refs},
-        {"account": platform_account(source_kind), "kind": "platform", "amount": -amount,
-         **refs},
-    ]
+def _new_ids(model, n: int) -> list[int]:
+    """n primary keys for rows of `model` about to be written, so that rows referring to
+    them need no id back from the INSERT. PostgreSQL draws them from the table's sequence;
+    SQLite transactions begin IMMEDIATE here (settings), so inside one the writer holds
+    the lock and the ids above the largest are free."""
+    table = model._meta.db_table
+    with connection.cursor() as cur:
+        if connection.vendor == "postgresql":
+            cur.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id')) "
+                        "FROM generate_series(1, %s)", [table, n])
+            return [row[0] for row in cur.fetchall()]
+        cur.execute(f"SELECT COALESCE(MAX(id), 0) FROM {table}")
+        top = cur.fetchone()[0]
+    return list(range(top + 1, top + n + 1))
 
 
 @transaction.atomic
@@ -698,43 +712,18 @@ def _settle(period: str, first, last) -> SettlementRun:
     RunTotal.objects.filter(run=run).delete()  # kept for open runs only: the lines remain
     uplift = end_policy.data["continuous_creation"]
 
-    # The run's ledger transactions are written in bulk; accounts are looked up once.
+    # The run's ledger: one compound transaction per kind of amount, written at the end.
     batch = _Postings(period, last, run)
-    accounts: dict = {}
+    accounts = _AccountIds(studios=studios, users=set(licenses.values()))
+    revenue, incentives, advances = (accounts.platform(kind) for kind in (
+        "platform_revenue", "platform_incentives", "platform_advances"))
 
-    def cached(fn, obj):
-        key = (fn.__name__, obj.pk)
-        if key not in accounts:
-            accounts[key] = fn(obj)
-        return accounts[key]
-
-    def sacct(studio):
-        return cached(studio_account, studio)
-
-    for account in Account.objects.filter(studio_id__in=list(studios)):
-        accounts[("studio_account", account.studio_id)] = account
-
-    def lacct(user):
-        return cached(licensor_account, user)
-
-    platform = {}
-
-    def pay(account, kind, amount, source_kind, **refs):
-        if source_kind not in platform:
-            platform[source_kind] = platform_account(source_kind)
-        return [{"account": account, "kind": kind, "amount": amount, **refs},
-                {"account": platform[source_kind], "kind": "platform", "amount": -amount,
-                 **refs}]
-
-    # Shares and royalties: one transaction per series.
-    for sid, series in series_of.items():
-        legs = pay(sacct(series.studio), "share", share_by_series[sid],
-                   "platform_revenue", series=series)
-        batch.add(f"shares {series.slug} {period}", legs, run)
-    for lid, lic in licenses.items():
-        legs = pay(lacct(lic.ip.rights_holder), "royalty", royalty_by_license[lid],
-                   "platform_revenue", license=lic)
-        batch.add(f"royalties license {lid} {period}", legs, run)
+    batch.add(f"revenue shares {period}", revenue, [
+        (accounts.studio(series.studio_id), "share", share_by_series[sid], sid, None, None)
+        for sid, series in series_of.items()])
+    batch.add(f"royalties {period}", revenue, [
+        (accounts.licensor(holder), "royalty", royalty_by_license[lid], None, None, lid)
+        for lid, holder in licenses.items()])
 
     # Continuous-creation uplift per studio.
     published = dict(
@@ -743,60 +732,89 @@ def _settle(period: str, first, last) -> SettlementRun:
                                    ontime_share_by_studio))
         .values("series__studio_id").annotate(n=Count("id"))
         .values_list("series__studio_id", "n"))
-    for sid, share in ontime_share_by_studio.items():
-        if published.get(sid, 0) >= uplift["min_episodes"]:
-            amount = q(share * Decimal(uplift["uplift"]))
-            batch.add(f"uplift {studios[sid].slug} {period}",
-                      pay(sacct(studios[sid]), "uplift", amount, "platform_incentives"),
-                      run)
+    batch.add(f"continuous-creation uplift {period}", incentives, [
+        (accounts.studio(sid), "uplift", q(share * Decimal(uplift["uplift"])), None, None, None)
+        for sid, share in ontime_share_by_studio.items()
+        if published.get(sid, 0) >= uplift["min_episodes"]])
     # Hit bonus per series.
-    for sid, views in ontime_views_by_series.items():
-        bonus = hit_bonus(end_policy.data["hit_bonus_tiers"], views)
-        series = series_of[sid]
-        batch.add(f"hit bonus {series.slug} {period}",
-                  pay(sacct(series.studio), "hit_bonus", bonus, "platform_incentives",
-                      series=series), run)
+    tiers = end_policy.data["hit_bonus_tiers"]
+    batch.add(f"hit bonuses {period}", incentives, [
+        (accounts.studio(series_of[sid].studio_id), "hit_bonus", hit_bonus(tiers, views), sid,
+         None, None) for sid, views in ontime_views_by_series.items()])
 
-    # Episode minimum guarantees not yet advanced.
+    # What the series and licenses still owe from earlier advances, read before this run's
+    # advances are added to it below.
+    by_series = defaultdict(Decimal, _outstanding_by("series_id",
+                                                     series_id__in=list(series_of)))
+    by_license = defaultdict(Decimal, _outstanding_by("license_id",
+                                                      license_id__in=list(licenses),
+                                                      episode__isnull=True))
+    # Episode minimum guarantees not yet advanced (a zero one never is, so grade C
+    # episodes come back every run: read as tuples, they cost little).
     advanced = LedgerEntry.objects.filter(kind="mg_advance", episode__isnull=False)
-    for ep in (Episode.objects.filter(published_on__lte=last).exclude(grade="")
-               .exclude(id__in=advanced.values("episode_id")).select_related("series__studio")
-               .order_by("id")):
-        policy = policy_for(ep.published_on, policies)
-        if policy is None or ep.duration_seconds is None:
+    legs = []
+    for eid, grade, seconds, published_on, series_id, studio_id in (
+            Episode.objects.filter(published_on__lte=last).exclude(grade="")
+            .exclude(id__in=advanced.values("episode_id")).order_by("id")
+            .values_list("id", "grade", "duration_seconds", "published_on", "series_id",
+                         "series__studio_id")):
+        policy = policy_for(published_on, policies)
+        if policy is None or seconds is None:
             continue
-        amount = mg_amount(ep.duration_seconds, policy.data["mg_per_minute"][ep.grade])
-        batch.add(f"MG {ep.ref}",
-                  pay(sacct(ep.series.studio), "mg_advance", amount, "platform_advances",
-                      series=ep.series, episode=ep), run)
+        amount = mg_amount(seconds, policy.data["mg_per_minute"][grade])
+        legs.append((accounts.studio(studio_id), "mg_advance", amount, series_id, eid, None))
+        by_series[series_id] += amount
+    batch.add(f"minimum guarantees advanced {period}", advances, legs)
     # License minimum guarantees not yet advanced.
     lic_advanced = LedgerEntry.objects.filter(kind="mg_advance", license__isnull=False)
-    for lic in (License.objects.filter(starts_on__lte=last, minimum_guarantee__gt=0)
-                .exclude(id__in=lic_advanced.values("license_id"))
-                .select_related("ip__rights_holder").order_by("id")):
-        batch.add(f"license MG {lic.id}",
-                  pay(lacct(lic.ip.rights_holder), "mg_advance", lic.minimum_guarantee,
-                      "platform_advances", license=lic), run)
+    legs = []
+    for lid, guarantee, holder in (
+            License.objects.filter(starts_on__lte=last, minimum_guarantee__gt=0)
+            .exclude(id__in=lic_advanced.values("license_id")).order_by("id")
+            .values_list("id", "minimum_guarantee", "ip__rights_holder_id")):
+        legs.append((accounts.licensor(holder), "mg_advance", guarantee, None, None, lid))
+        by_license[lid] += guarantee
+    batch.add(f"license minimum guarantees advanced {period}", advances, legs)
 
-    batch.flush()  # recoupment reads the advances just posted
     # Recoupment: per series and per license, up to what the run earned.
-    by_series = _outstanding_by("series_id", series_id__in=list(series_of))
-    for sid, series in series_of.items():
-        amount = min(by_series.get(sid, Decimal("0.00")), share_by_series[sid])
-        if amount > 0:
-            batch.add(f"recoup {series.slug}",
-                      pay(sacct(series.studio), "mg_recoup", -amount, "platform_advances",
-                          series=series), run)
-    by_license = _outstanding_by("license_id", license_id__in=list(licenses),
-                                 episode__isnull=True)
-    for lid, lic in licenses.items():
-        amount = min(by_license.get(lid, Decimal("0.00")), royalty_by_license[lid])
-        if amount > 0:
-            batch.add(f"recoup license {lid}",
-                      pay(lacct(lic.ip.rights_holder), "mg_recoup", -amount,
-                          "platform_advances", license=lic), run)
+    recouped = {sid: min(by_series[sid], share_by_series[sid]) for sid in series_of}
+    batch.add(f"minimum guarantees recouped {period}", advances, [
+        (accounts.studio(series_of[sid].studio_id), "mg_recoup", -amount, sid, None, None)
+        for sid, amount in recouped.items() if amount > 0])
+    recouped = {lid: min(by_license[lid], royalty_by_license[lid]) for lid in licenses}
+    batch.add(f"license minimum guarantees recouped {period}", advances, [
+        (accounts.licensor(licenses[lid]), "mg_recoup", -amount, None, None, lid)
+        for lid, amount in recouped.items() if amount > 0])
     batch.flush()
     return run
+
+
+class _AccountIds:
+    """Ledger account ids by owner for one settlement: the studios' and rights holders'
+    read at once, any missing one made on first use, the platform's by kind."""
+
+    def __init__(self, studios, users):
+        self.ids = {("studio_id", owner): pk for owner, pk in Account.objects.filter(
+            studio_id__in=list(studios)).values_list("studio_id", "id")}
+        self.ids.update({("user_id", owner): pk for owner, pk in Account.objects.filter(
+            user_id__in=list(users)).values_list("user_id", "id")})
+
+    def _get(self, field: str, owner: int, kind: str) -> int:
+        if (field, owner) not in self.ids:
+            self.ids[(field, owner)] = Account.objects.get_or_create(
+                **{field: owner}, defaults={"kind": kind})[0].pk
+        return self.ids[(field, owner)]
+
+    def studio(self, studio_id: int) -> int:
+        return self._get("studio_id", studio_id, "studio")
+
+    def licensor(self, user_id: int) -> int:
+        return self._get("user_id", user_id, "licensor")
+
+    def platform(self, kind: str) -> int:
+        if ("platform", kind) not in self.ids:
+            self.ids[("platform", kind)] = platform_account(kind).pk
+        return self.ids[("platform", kind)]
 
 
 def _outstanding_by(field: str, **filters) -> dict:
@@ -881,6 +899,21 @@ def _exact_sum(value) -> Decimal:
     return Decimal(repr(value or 0)).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
+class _SeriesPayee(NamedTuple):
+    """What settling needs of a series: how its lines are priced, who is paid, and the
+    slugs its memos name (a row of values_list: the names are the lookups)."""
+
+    id: int
+    slug: str
+    category: str
+    exclusive: bool
+    studio_id: int
+    studio__slug: str
+    license_id: int | None
+    license__licensor_share: Decimal | None
+    license__ip__rights_holder_id: int | None
+
+
 def _run_totals(run, policies, first) -> tuple:
     """The run's totals per series, license, lateness, pricing key and policy interval:
     from the totals its imports kept (RunTotal) where they stand for the lines, else in one
@@ -888,18 +921,16 @@ def _run_totals(run, policies, first) -> tuple:
     with now (a policy version made after the import, a series or license changed) is
     priced again first, in Python with exact Decimals, and the totals are read again from
     the lines."""
-    from creators.models import Series
-
     bounds = [p.valid_from for p in policies[1:]]
     pricer = Pricer(policies)
     kept = _kept_groups(run, bounds, first)
     for attempt in range(2):
         rows = kept if kept is not None else _run_groups(run, bounds)
         series_ids = {r["episode__series_id"] for r in rows}
-        series_of = Series.objects.select_related(
-            "studio", "license__ip__rights_holder").in_bulk(series_ids)
-        for series in series_of.values():
-            pricer.remember(series)
+        series_of = {row[0]: _SeriesPayee(*row) for row in Series.objects.filter(
+            id__in=series_ids).values_list(*_SeriesPayee._fields)}
+        for x in series_of.values():
+            pricer.remember(x.id, x.category, x.exclusive, x.license_id, x.license__licensor_share)
         stale = [r for r in rows
                  if r["pricing"] != pricer.rate(policies[r["interval"]],
                                                 r["episode__series_id"])[0]]
@@ -929,16 +960,17 @@ def _run_totals(run, policies, first) -> tuple:
     studios, licenses, count = {}, {}, 0
     for r in rows:
         series = series_of[r["episode__series_id"]]
-        studios[series.studio_id] = series.studio
+        studios[series.studio_id] = series.studio__slug
         share_by_series[series.id] += r["share"]
         count += r["n"]
         if r["license_id"]:
-            licenses[r["license_id"]] = series.license
+            licenses[r["license_id"]] = series.license__ip__rights_holder_id
             royalty_by_license[r["license_id"]] += r["royalty"]
         if not r["late"]:
             ontime_share_by_studio[series.studio_id] += r["share"]
             ontime_views_by_series[series.id] += r["views"]
     series_of = {sid: series_of[sid] for sid in share_by_series}
+    # studios: slug by studio id; licenses: rights holder by license id.
     return (series_of, studios, licenses, share_by_series, royalty_by_license,
             ontime_share_by_studio, ontime_views_by_series, count)
 
