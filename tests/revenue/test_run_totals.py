@@ -5,6 +5,7 @@ import io
 from decimal import Decimal
 
 import pytest
+from django.db import connection
 from django.db.models import Count, Max, Min, Sum
 
 from creators.catalog import import_catalog
@@ -123,3 +124,24 @@ def test_a_policy_made_after_the_import_inside_the_period_sums_the_lines(two_epi
     assert LedgerEntry.objects.get(kind="share").amount == lines.aggregate(
         s=Sum("studio_share"))["s"]
     assert Decimal(0) < LedgerEntry.objects.get(kind="royalty").amount
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif("connection.vendor != 'postgresql'",
+                    reason="VACUUM and the visibility map are PostgreSQL's")
+def test_a_large_import_leaves_its_lines_vacuumed_for_index_only_counts(two_episodes,
+                                                                        monkeypatch):
+    def pages():
+        with connection.cursor() as cur:
+            cur.execute("SELECT relpages, relallvisible FROM pg_class WHERE relname = %s",
+                        [RevenueLine._meta.db_table])
+            return cur.fetchone()
+
+    monkeypatch.setattr(services, "VACUUM_AFTER", 40)
+    import_revenue(io.BytesIO(csv_bytes(rows(range(1, 5)))), "hongguo")  # 8 lines: below
+    assert pages()[1] == 0
+    import_revenue(io.BytesIO(csv_bytes(rows(range(5, 32)))), "hongguo")  # 54 lines
+    total, visible = pages()
+    assert total >= 1 and visible == total
+    run, _ = settle("2026-01")
+    assert run.lines == 62
