@@ -905,15 +905,13 @@ def _exact_sum(value) -> Decimal:
 
 
 class _SeriesPayee(NamedTuple):
-    """What settling needs of a series: how its lines are priced, who is paid, and the
-    slugs its memos name (a row of values_list: the names are the lookups)."""
+    """What settling needs of a series: how its lines are priced and who is paid (a row
+    of values_list: the names are the lookups)."""
 
     id: int
-    slug: str
     category: str
     exclusive: bool
     studio_id: int
-    studio__slug: str
     license_id: int | None
     license__licensor_share: Decimal | None
     license__ip__rights_holder_id: int | None
@@ -962,10 +960,10 @@ def _run_totals(run, policies, first) -> tuple:
     royalty_by_license: dict = defaultdict(Decimal)
     ontime_share_by_studio: dict = defaultdict(Decimal)
     ontime_views_by_series: dict = defaultdict(int)
-    studios, licenses, count = {}, {}, 0
+    studios, licenses, count = set(), {}, 0
     for r in rows:
         series = series_of[r["episode__series_id"]]
-        studios[series.studio_id] = series.studio__slug
+        studios.add(series.studio_id)
         share_by_series[series.id] += r["share"]
         count += r["n"]
         if r["license_id"]:
@@ -975,7 +973,7 @@ def _run_totals(run, policies, first) -> tuple:
             ontime_share_by_studio[series.studio_id] += r["share"]
             ontime_views_by_series[series.id] += r["views"]
     series_of = {sid: series_of[sid] for sid in share_by_series}
-    # studios: slug by studio id; licenses: rights holder by license id.
+    # studios: the ids of the studios paid; licenses: the rights holder by license id.
     return (series_of, studios, licenses, share_by_series, royalty_by_license,
             ontime_share_by_studio, ontime_views_by_series, count)
 
