@@ -122,6 +122,33 @@ def test_episode_mg_is_advanced_once_and_recouped_from_the_series_share(db):
         "0.00", "5000.00", "7500.00")
 
 
+def test_a_run_posts_compound_transactions_whose_payee_legs_name_what_they_are_for(db):
+    import_catalog(catalog([("E1", "2026-01-02", "S", 90), ("E2", "2026-01-03", "A", 60),
+                            ("E3", "2026-01-04", "C", 60)], license_mg="1000.00"))
+    create_policy(POLICY)
+    load(["2026-01-10,E1,1,10000.00,3.33", "2026-01-11,E2,2000000,20000.00,1.00"])
+    run, _ = settle("2026-01")
+    txs = list(LedgerTransaction.objects.filter(run=run).prefetch_related("entries__account"))
+    payee_kinds = []
+    for tx in txs:
+        platform = [e for e in tx.entries.all() if e.kind == "platform"]
+        payees = [e for e in tx.entries.all() if e.kind != "platform"]
+        assert len(platform) == 1 and platform[0].account.kind.startswith("platform")
+        assert platform[0].amount == -sum(e.amount for e in payees) != 0
+        assert len({e.kind for e in payees}) == 1
+        payee_kinds.append(payees[0].kind)
+    # shares, royalties, uplift (3 episodes published), hit bonus, episode MGs, license MG,
+    # and the recoupments of both: one transaction each.
+    assert sorted(payee_kinds) == sorted(["share", "royalty", "uplift", "hit_bonus",
+                                          "mg_advance", "mg_advance", "mg_recoup",
+                                          "mg_recoup"])
+    advanced = LedgerEntry.objects.filter(kind="mg_advance", episode__isnull=False)
+    assert sorted((e.episode.ref, e.series.slug, e.amount) for e in advanced) == [
+        ("E1", "tale", Decimal("7500.00")), ("E2", "tale", Decimal("2000.00"))]  # C: none
+    assert LedgerEntry.objects.get(kind="mg_advance", license__isnull=False).amount == 1000
+    assert LedgerEntry.objects.get(kind="share").series.slug == "tale"
+
+
 def test_a_policy_change_inside_a_month_applies_by_line_date(one_episode):
     create_policy({**POLICY, "name": "Cut", "valid_from": "2026-01-15",
                    "category_coefficients": {**POLICY["category_coefficients"],
