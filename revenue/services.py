@@ -558,16 +558,19 @@ class _Postings:
     ENTRY_COLUMNS = ("transaction_id", "account_id", "kind", "amount", "series_id",
                      "episode_id", "license_id")
 
-    def __init__(self, period: str, day, run):
+    def __init__(self, period: str, day, run, accounts: "_AccountIds"):
         self.period, self.day, self.run, self.items = period, day, run, []
+        self.accounts = accounts
 
-    def add(self, memo: str, platform_id: int, legs: list[tuple]) -> None:
+    def add(self, memo: str, platform_kind: str, legs: list[tuple]) -> None:
         """One transaction: the payee legs, each (account id, kind, amount, series id,
-        episode id, license id), and a leg debiting the platform account their sum."""
+        episode id, license id), and a leg debiting the platform account of that kind
+        their sum."""
         legs = [leg for leg in legs if leg[2] != 0]
         if not legs:
             return
-        legs.append((platform_id, "platform", -sum(leg[2] for leg in legs), None, None, None))
+        legs.append((self.accounts.platform(platform_kind), "platform",
+                     -sum(leg[2] for leg in legs), None, None, None))
         self.items.append((memo[:200], legs))
 
     def flush(self) -> None:
@@ -718,10 +721,10 @@ def _settle(period: str, first, last) -> SettlementRun:
     uplift = end_policy.data["continuous_creation"]
 
     # The run's ledger: one compound transaction per kind of amount, written at the end.
-    batch = _Postings(period, last, run)
     accounts = _AccountIds(studios=studios, users=set(licenses.values()))
-    revenue, incentives, advances = (accounts.platform(kind) for kind in (
-        "platform_revenue", "platform_incentives", "platform_advances"))
+    batch = _Postings(period, last, run, accounts)
+    revenue, incentives, advances = ("platform_revenue", "platform_incentives",
+                                     "platform_advances")
 
     batch.add(f"revenue shares {period}", revenue, [
         (accounts.studio(series.studio_id), "share", share_by_series[sid], sid, None, None)
