@@ -46,11 +46,10 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+# Settings, not django.setup(): the registry reads two settings and no app, and without
+# the apps (daphne, channels, whitenoise, ...) the lent GPU machine needs only the wheels
+# bench/device/wheels.py carries.
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-
-import django  # noqa: E402
-
-django.setup()
 
 import torch  # noqa: E402
 from PIL import Image  # noqa: E402
