@@ -7,7 +7,7 @@ PIP := $(VENV)/bin/pip
 TORCH_SPEC ?= torch==2.13.0
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install lint migrate demo models clean
+.PHONY: run test install lint migrate demo models clean device-wheels
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -36,6 +36,10 @@ test: install
 lint: install
 	$(VENV)/bin/ruff check .
 	$(PY) manage.py makemigrations --check --dry-run
+
+# For a session lent a GPU: the wheels bench/device/run.sh installs on that machine.
+device-wheels: install
+	$(PY) bench/device/wheels.py
 
 clean:
 	rm -rf var/test-*.sqlite3 var/media

@@ -1,0 +1,76 @@
+"""bench/device: the one-call GPU check runs every stage within its budget, and imports only
+what the lent GPU machine's image ships or the kit carries as wheels."""
+
+import importlib.util
+import os
+from pathlib import Path
+
+import pytest
+
+BASE = Path(__file__).resolve().parents[1]
+_spec = importlib.util.spec_from_file_location("device_wheels", BASE / "bench/device/wheels.py")
+wheels = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(wheels)
+
+
+def fields(line: str) -> dict[str, str]:
+    return dict(item.split("=", 1) for item in line.split()[1:] if "=" in item)
+
+
+@pytest.fixture(scope="module")
+def dry_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("device")
+    run = wheels.dry_run(out, env={**os.environ, "MANJU_CUDA_MODELS": "0"})
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    return out
+
+
+def test_every_stage_runs_and_reports(dry_run):
+    summary = (dry_run / "summary.txt").read_text().splitlines()
+    stages = [fields(line) for line in summary if line.startswith("STAGE ")]
+    assert [line.split()[1] for line in summary if line.startswith("STAGE ")] == list(
+        wheels.STAGES)
+    assert all(stage["exit"] == "0" for stage in stages), summary
+    results = [fields(line) for line in summary if line.startswith("RESULT ")]
+    kernels = [r for r in results if r["name"] == "kernels"]
+    assert len(kernels) == 1
+    # The GPU code path, interpreted: every output byte and hash bit as the reference's.
+    assert kernels[0]["finish_mismatch"] == "0" and kernels[0]["rgb_mismatch"] == "0"
+    assert kernels[0]["phash_bits_differing"] == "0"
+    assert kernels[0]["search_matches_reference"] == "True"
+    archs = [r["arch"] for r in results if r["name"] == "generation" and "arch" in r]
+    assert archs == ["sdxl", "wan13b"]
+    assert all(r["target_met"] == "unknown" for r in results if "target_met" in r)
+    versions = (dry_run / "versions.txt").read_text()
+    for name in ("torch", "triton", "diffusers", "transformers"):
+        assert f"\n{name} " in versions and f"{name} missing" not in versions
+
+
+def test_the_stages_import_only_what_the_gpu_machine_has_or_the_kit_carries(dry_run):
+    for stage in wheels.STAGES:
+        imported = wheels.imported(dry_run, stage)
+        assert "torch" in imported
+        assert wheels.uncovered(imported) == [], stage
+    generation = {wheels.normalise(name) for name in wheels.imported(dry_run, "wan")}
+    assert {"diffusers", "django", "celery"} <= generation
+    # Settings, not the apps: none of the web stack has to travel to the GPU.
+    assert not generation & {"daphne", "channels", "twisted", "whitenoise", "cryptography"}
+
+
+def test_uncovered_names_what_is_neither_shipped_nor_carried():
+    assert wheels.uncovered(
+        ["torch", "Django", "huggingface_hub", "cffi", "manju-studio", "left-pad"]
+    ) == ["left-pad"]
+    pins = wheels.pins()
+    assert len(pins) == len(wheels.CARRIED)
+    assert all(pin.split("==")[1][0].isdigit() for pin in pins)
+
+
+def test_a_stage_that_would_start_past_the_budget_is_skipped(tmp_path):
+    env = {**os.environ, "BUDGET": "10"}
+    run = wheels.dry_run(tmp_path, env=env)
+    assert run.returncode == 0, run.stderr[-3000:]
+    summary = (tmp_path / "summary.txt").read_text().splitlines()
+    assert [line.split()[1] for line in summary] == list(wheels.STAGES)
+    assert all(" skipped: " in line for line in summary)
+    assert not list(tmp_path.glob("*.log"))
