@@ -203,9 +203,24 @@ def full_size_flops(spec) -> int:
     return realsize.step_flops(pipe, calls)
 
 
+class Row(dict):
+    """One architecture's figures, each printed as it is measured: a run cut off by a
+    device call's time limit still shows what it measured before then."""
+
+    def __init__(self, **items):
+        super().__init__(**items)
+        self.started = time.perf_counter()
+
+    def __setitem__(self, key, value):
+        super().__setitem__(key, value)
+        shown = f"{value:.4g}" if isinstance(value, float) else value
+        print(f"  [{self['arch']} +{time.perf_counter() - self.started:.0f}s] {key} = {shown}",
+              flush=True)
+
+
 def measure(spec, device: str, dtype, small: bool, args) -> dict:
     d = spec.defaults
-    row = {"arch": SHORT[spec.key], "key": spec.key}
+    row = Row(arch=SHORT[spec.key], key=spec.key)
     sync(device)
     started = time.perf_counter()
     pipe = realsize.build(spec.builder, device=device, dtype=dtype, small=small)
