@@ -74,3 +74,10 @@ def test_a_stage_that_would_start_past_the_budget_is_skipped(tmp_path):
     assert [line.split()[1] for line in summary] == list(wheels.STAGES)
     assert all(" skipped: " in line for line in summary)
     assert not list(tmp_path.glob("*.log"))
+
+
+def test_stages_runs_only_the_stages_it_names(tmp_path):
+    run = wheels.dry_run(tmp_path, env={**os.environ, "BUDGET": "10", "STAGES": "kernels wan"})
+    assert run.returncode == 0, run.stderr[-3000:]
+    summary = (tmp_path / "summary.txt").read_text().splitlines()
+    assert [line.split()[1] for line in summary] == ["kernels", "wan"]

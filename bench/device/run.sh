@@ -5,6 +5,10 @@
 #   make device-wheels        # here, once: the wheels into .whl/ (bench/device/wheels.py)
 #   device run: command "bash bench/device/run.sh", carry [".whl"], timeout_s 570
 #
+# or in two calls, the second while the machine is still warm (30 s), so that what the
+# first shows can change the second: STAGES="kernels sdxl" BUDGET=270 (timeout_s 300),
+# then STAGES=wan BUDGET=480 (timeout_s 510).
+#
 # A device session has 15 minutes in all, a machine's start included, and one call may run
 # 10: the stages run cheapest and surest first (kernels, SDXL, Wan), each under a cap and
 # under what is left of BUDGET, so a stage that overruns costs the ones after it only their
@@ -19,6 +23,7 @@ set -uo pipefail
 cd "$(dirname "$0")/../.."
 
 PY=${PY:-python3}
+STAGES=${STAGES:-kernels sdxl wan}
 BUDGET=${BUDGET:-540}
 WAN_JOB_STEPS=${WAN_JOB_STEPS:-10}
 OUT=${OUT:-bench/out/device}
@@ -55,6 +60,7 @@ PYEOF
 stage() {
   local name=$1 cap=$2
   shift 2
+  case " $STAGES " in *" $name "*) ;; *) return ;; esac
   local left=$((BUDGET - (SECONDS - started)))
   if [ "$left" -lt 30 ]; then
     echo "STAGE $name skipped: ${left}s of the ${BUDGET}s budget left" | tee -a "$summary"
