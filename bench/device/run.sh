@@ -39,6 +39,8 @@ if [ -d .whl ] && [ -z "${DRY_RUN:-}" ]; then
   export PYTHONPATH=/tmp/manju-site
 fi
 export PYTHONUNBUFFERED=1 DJANGO_SETTINGS_MODULE=config.settings
+# Nothing outside that machine answers: a hub look-up would wait for its timeout.
+export HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1
 
 {
   date -u +"%Y-%m-%dT%H:%M:%SZ"
