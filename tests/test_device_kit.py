@@ -69,7 +69,7 @@ def test_uncovered_names_what_is_neither_shipped_nor_carried():
 def test_a_stage_that_would_start_past_the_budget_is_skipped(tmp_path):
     env = {**os.environ, "BUDGET": "10"}
     run = wheels.dry_run(tmp_path, env=env)
-    assert run.returncode == 0, run.stderr[-3000:]
+    assert run.returncode == 1, run.stderr[-3000:]  # nothing was measured
     summary = (tmp_path / "summary.txt").read_text().splitlines()
     assert [line.split()[1] for line in summary] == list(wheels.STAGES)
     assert all(" skipped: " in line for line in summary)
@@ -78,6 +78,15 @@ def test_a_stage_that_would_start_past_the_budget_is_skipped(tmp_path):
 
 def test_stages_runs_only_the_stages_it_names(tmp_path):
     run = wheels.dry_run(tmp_path, env={**os.environ, "BUDGET": "10", "STAGES": "kernels wan"})
-    assert run.returncode == 0, run.stderr[-3000:]
+    assert run.returncode == 1, run.stderr[-3000:]
     summary = (tmp_path / "summary.txt").read_text().splitlines()
     assert [line.split()[1] for line in summary] == ["kernels", "wan"]
+
+
+def test_a_failing_stage_is_reported_and_fails_the_run(tmp_path):
+    env = {**os.environ, "STAGES": "wan", "WAN_JOB_STEPS": "forty"}
+    run = wheels.dry_run(tmp_path, env=env)
+    assert run.returncode == 1
+    summary = (tmp_path / "summary.txt").read_text().splitlines()
+    assert len(summary) == 1 and summary[0].startswith("STAGE wan exit=2 ")
+    assert "invalid int value: 'forty'" in (tmp_path / "wan.log").read_text()

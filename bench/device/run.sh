@@ -31,6 +31,7 @@ mkdir -p "$OUT"
 summary="$OUT/summary.txt"
 : >"$summary"
 started=$SECONDS
+failed=0
 
 if [ -d .whl ] && [ -z "${DRY_RUN:-}" ]; then
   # Ahead of the image's own packages: the versions the suite tested here.
@@ -66,6 +67,7 @@ stage() {
   local left=$((BUDGET - (SECONDS - started)))
   if [ "$left" -lt 30 ]; then
     echo "STAGE $name skipped: ${left}s of the ${BUDGET}s budget left" | tee -a "$summary"
+    failed=1
     return
   fi
   [ "$cap" -gt "$left" ] && cap=$left
@@ -75,6 +77,7 @@ stage() {
   [ -n "${RECORD:-}" ] && record=(bench/device/record_imports.py "$OUT/$name.imports.json")
   timeout --signal=INT --kill-after=15 "$cap" "$PY" "${record[@]}" "$@" 2>&1 | tee "$OUT/$name.log"
   local rc=${PIPESTATUS[0]}
+  [ "$rc" -eq 0 ] || failed=1
   echo "STAGE $name exit=$rc seconds=$((SECONDS - t0))" | tee -a "$summary"
   grep '^RESULT ' "$OUT/$name.log" >>"$summary"
 }
@@ -90,3 +93,4 @@ stage wan 600 bench/generation.py "${gen[@]}" --models wan13b-size-motion \
   --job-steps "$WAN_JOB_STEPS" --step-steps 6 --reps 3 --sweep-attention
 echo "== summary (${BUDGET}s budget, $((SECONDS - started))s used)"
 cat "$summary"
+exit "$failed"  # 0 only when every stage named in STAGES ran and exited 0

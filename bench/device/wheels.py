@@ -129,7 +129,7 @@ def check() -> int:
             print(f"{stage}: {len(distributions)} distributions imported, not on the GPU "
                   f"machine nor carried: {', '.join(gaps) or 'none'}")
             missing.update(gaps)
-    return 1 if missing or run.returncode else 0
+    return 1 if missing or run.returncode else 0  # run.sh: 1 when a stage failed
 
 
 def main() -> int:
