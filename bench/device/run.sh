@@ -40,6 +40,9 @@ if [ -d .whl ] && [ -z "${DRY_RUN:-}" ]; then
   export PYTHONPATH=/tmp/manju-site
 fi
 export PYTHONUNBUFFERED=1 DJANGO_SETTINGS_MODULE=config.settings
+# The benches use no database or Redis; unset, the settings import nothing for them (on the
+# GPU machine they are unset anyway, and a dry run here must import what runs there).
+unset DATABASE_URL REDIS_URL
 # Nothing outside that machine answers: a hub look-up would wait for its timeout.
 export HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1
 
