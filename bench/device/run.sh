@@ -38,6 +38,9 @@ if [ -d .whl ] && [ -z "${DRY_RUN:-}" ]; then
   "$PY" -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade \
     --target /tmp/manju-site .whl/*.whl || { echo "wheel install failed" | tee -a "$summary"; exit 1; }
   export PYTHONPATH=/tmp/manju-site
+elif [ -z "${DRY_RUN:-}" ]; then
+  echo "no .whl/ here: run 'make device-wheels' first and carry .whl (generation needs it)" \
+    | tee -a "$summary"
 fi
 export PYTHONUNBUFFERED=1 DJANGO_SETTINGS_MODULE=config.settings
 # The benches use no database or Redis; unset, the settings import nothing for them (on the
