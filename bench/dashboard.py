@@ -22,53 +22,22 @@ import datetime
 import os
 import statistics
 import sys
-import tempfile
 import time
 import types
 from decimal import Decimal
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench.common import bench_policy, setup_django  # noqa: E402
+
 TARGET = 5.0
-POLICY = {
-    "name": "Bench", "valid_from": "2024-01-01", "minute_price": "0.0005",
-    "category_coefficients": {"ai_real": "60", "premium_3d": "50", "premium_2d": "40",
-                              "narrated": "5", "standard": "1"},
-    "copyright_coefficients": {"exclusive": "2", "non_exclusive": "1"},
-    "ad_coefficients": {"exclusive": "2.00", "non_exclusive": "1.00"},
-    "mg_per_minute": {"S": "5000", "A": "2000", "B": "500", "C": "0"},
-    "hit_bonus_tiers": [{"min_views": 1000000, "bonus": "3000"}],
-    "continuous_creation": {"min_episodes": 3, "uplift": "0.10"},
-}
+POLICY = bench_policy("2024-01-01")
 
 
-def setup_django():
-    flush = True
-    if not os.environ.get("DATABASE_URL"):
-        path = Path(tempfile.mkdtemp(prefix="dash-bench-")) / "bench.sqlite3"
-        os.environ["DATABASE_URL"] = f"sqlite:///{path}"
-        flush = False
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    import django
-
-    django.setup()
+def setup():
+    setup_django("dash", flush=True)
     from django.conf import settings
 
-    settings.DEBUG = False
-    settings.ALLOWED_HOSTS = ["*"]
-    if not os.environ.get("REDIS_URL"):
-        settings.CACHES = {"default": {
-            "BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
-    if flush:
-        from django.db import connection
-        with connection.cursor() as cur:
-            cur.execute("TRUNCATE revenue_ledgerentry, revenue_ledgertransaction, "
-                        "revenue_revenueline, revenue_settlementrun, revenue_importbatch, "
-                        "revenue_account, revenue_policyversion CASCADE")
-        call_command("flush", interactive=False, verbosity=0)
     # The floor: same framework and middleware, no query.
     from django.http import JsonResponse
     from django.urls import include, path
@@ -182,7 +151,7 @@ def main():
                     help="rounds of cached requests, each endpoint once a round")
     ap.add_argument("--cold", type=int, default=5, help="uncached requests per window")
     args = ap.parse_args()
-    setup_django()
+    setup()
     from django.db import connection
     from django.test import Client
 

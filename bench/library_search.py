@@ -12,15 +12,14 @@ Without DATABASE_URL it uses a fresh SQLite file; without REDIS_URL a local-memo
 
 import argparse
 import datetime
-import os
 import random
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench.common import page_request, percentile, setup_django  # noqa: E402
 
 WORDS = ["都市", "至尊", "剑来", "修仙", "系统", "末日", "重生", "狂妃", "神医", "战神", "星辰",
          "龙王", "逆天", "仙帝", "总裁", "萌宝", "诡异", "无敌", "赘婿", "天骄"]
@@ -29,27 +28,6 @@ TAGS = ["都市异能", "玄幻", "系统", "女频", "末日", "修仙", "重�
 AUTHORS = [f"{a}{b}" for a in "张王李赵刘陈杨黄周吴" for b in ["三", "四", "墨", "风", "雪",
                                                                  "月", "火", "云", "青", "白"]]
 
-
-def percentile(values, p):
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
-
-
-def setup_django():
-    if not os.environ.get("DATABASE_URL"):
-        path = Path(tempfile.mkdtemp(prefix="library-bench-")) / "bench.sqlite3"
-        os.environ["DATABASE_URL"] = f"sqlite:///{path}"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    import django
-
-    django.setup()
-    from django.conf import settings
-    if not os.environ.get("REDIS_URL"):
-        settings.CACHES = {"default": {
-            "BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
 
 
 def populate(n: int) -> None:
@@ -100,10 +78,9 @@ def main() -> None:
     parser.add_argument("--ips", type=int, default=100_000)
     parser.add_argument("--requests", type=int, default=200)
     args = parser.parse_args()
-    setup_django()
+    setup_django("library")
 
     from django.contrib.auth.models import AnonymousUser
-    from django.contrib.messages.storage.fallback import FallbackStorage
     from django.db import connection
     from django.shortcuts import render
     from django.test import RequestFactory
@@ -120,11 +97,7 @@ def main() -> None:
     factory = RequestFactory()
 
     def request(query=None):
-        req = factory.get("/library/", query or {})
-        req.user = AnonymousUser()
-        req.session = {}
-        req._messages = FallbackStorage(req)
-        return req
+        return page_request(factory, "/library/", AnonymousUser(), query)
 
     # The floor: the same template with the same number of cards, built in memory.
     sample = list(IP.objects.order_by("-id").prefetch_related("tags")[:conf.PAGE_SIZE])

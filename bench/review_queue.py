@@ -12,37 +12,14 @@ Without DATABASE_URL it uses a fresh SQLite file; without REDIS_URL a local-memo
 
 import argparse
 import datetime
-import os
 import random
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-
-def percentile(values, p):
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
-
-
-def setup_django():
-    if not os.environ.get("DATABASE_URL"):
-        path = Path(tempfile.mkdtemp(prefix="review-bench-")) / "bench.sqlite3"
-        os.environ["DATABASE_URL"] = f"sqlite:///{path}"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    import django
-
-    django.setup()
-    from django.conf import settings
-    if not os.environ.get("REDIS_URL"):
-        settings.CACHES = {"default": {
-            "BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
+from bench.common import page_request, percentile, setup_django  # noqa: E402
 
 
 def populate(n: int):
@@ -97,9 +74,8 @@ def main() -> None:
     parser.add_argument("--items", type=int, default=100_000)
     parser.add_argument("--requests", type=int, default=300)
     args = parser.parse_args()
-    setup_django()
+    setup_django("review")
 
-    from django.contrib.messages.storage.fallback import FallbackStorage
     from django.core.cache import cache
     from django.db import connection
     from django.shortcuts import render
@@ -120,11 +96,7 @@ def main() -> None:
     factory = RequestFactory()
 
     def request(query=None):
-        req = factory.get("/review/", query or {})
-        req.user = reviewer
-        req.session = {}
-        req._messages = FallbackStorage(req)
-        return req
+        return page_request(factory, "/review/", reviewer, query)
 
     # The floor: the same template and the same number of rows, built in memory.
     sample, _ = __import__("review.queries", fromlist=["queue"]).queue({}, 1)

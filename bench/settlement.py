@@ -18,7 +18,6 @@ Without DATABASE_URL it uses a fresh SQLite file. With one, the database is flus
 import argparse
 import datetime
 import gc
-import os
 import sys
 import tempfile
 import threading
@@ -27,45 +26,10 @@ from decimal import Decimal
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench.common import bench_policy, setup_django  # noqa: E402
 
-POLICY = {
-    "name": "Bench", "valid_from": "2025-01-01", "minute_price": "0.0005",
-    "category_coefficients": {"ai_real": "60", "premium_3d": "50", "premium_2d": "40",
-                              "narrated": "5", "standard": "1"},
-    "copyright_coefficients": {"exclusive": "2", "non_exclusive": "1"},
-    "ad_coefficients": {"exclusive": "2.00", "non_exclusive": "1.00"},
-    "mg_per_minute": {"S": "5000", "A": "2000", "B": "500", "C": "0"},
-    "hit_bonus_tiers": [{"min_views": 1000000, "bonus": "3000"}],
-    "continuous_creation": {"min_episodes": 3, "uplift": "0.10"},
-}
+POLICY = bench_policy("2025-01-01")
 
-
-def setup_django(flush: bool):
-    if not os.environ.get("DATABASE_URL"):
-        path = Path(tempfile.mkdtemp(prefix="settle-bench-")) / "bench.sqlite3"
-        os.environ["DATABASE_URL"] = f"sqlite:///{path}"
-        flush = False
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    import django
-
-    django.setup()
-    from django.conf import settings
-
-    # As in production: with DEBUG on, Django keeps every query's SQL (9,000 of them).
-    settings.DEBUG = False
-    if not os.environ.get("REDIS_URL"):
-        settings.CACHES = {"default": {
-            "BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
-    if flush:
-        from django.db import connection
-        with connection.cursor() as cur:  # TRUNCATE: the ledger refuses DELETE
-            cur.execute("TRUNCATE revenue_ledgerentry, revenue_ledgertransaction, "
-                        "revenue_revenueline, revenue_settlementrun, revenue_importbatch, "
-                        "revenue_account, revenue_policyversion CASCADE")
-        call_command("flush", interactive=False, verbosity=0)
 
 
 def catalog(episodes: int) -> dict:
@@ -138,7 +102,7 @@ def main():
     parser.add_argument("--episodes", type=int, default=2000)
     parser.add_argument("--days", type=int, default=500)
     args = parser.parse_args()
-    setup_django(flush=True)
+    setup_django("settle", flush=True)
 
     from django.db import connection, transaction
     from django.db.models import Count, Sum
