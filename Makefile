@@ -7,7 +7,7 @@ PIP := $(VENV)/bin/pip
 TORCH_SPEC ?= torch==2.13.0
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install lint migrate demo models clean device-wheels
+.PHONY: run test install lint migrate demo models clean device-wheels device-sim
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -40,6 +40,11 @@ lint: install
 # For a session lent a GPU: the wheels bench/device/run.sh installs on that machine.
 device-wheels: install
 	$(PY) bench/device/wheels.py
+
+# Before spending device time: run.sh and the tests of what it runs under the GPU image's
+# Python, torch and triton, on this CPU (a venv of about 5 GB in /tmp).
+device-sim: device-wheels
+	bash bench/device/simulate.sh
 
 clean:
 	rm -rf var/test-*.sqlite3 var/media

@@ -14,6 +14,9 @@ tested here; bench/device/run.sh installs them there ahead of the image's own.
                                                        # naming what its stages import
                                                        # that is neither shipped nor
                                                        # carried
+    bash bench/device/simulate.sh                      # the same, and the tests of what
+                                                       # it runs, under the image's
+                                                       # Python, torch and triton
 """
 
 import argparse
@@ -55,6 +58,10 @@ OPTIONAL = frozenset({"cffi", "pycparser", "greenlet"})
 # This project itself: its tree travels with every call.
 OURS = frozenset({"manju-studio"})
 
+# The image's own Python, torch and triton (KINDS.md's pip list, seen 2026-11): the wheels
+# are for that Python, and bench/device/simulate.sh builds these versions on the CPU.
+IMAGE = {"python": "3.12", "torch": "2.11.0", "triton": "3.6.0"}
+
 STAGES = ("kernels", "sdxl", "wan")  # bench/device/run.sh's stages, in order
 
 
@@ -94,7 +101,7 @@ def download() -> int:
                                  "manylinux2014_x86_64") for arg in ("--platform", tag)]
     subprocess.run(
         [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps",
-         "--only-binary=:all:", "--python-version", "3.12", "--implementation", "cp",
+         "--only-binary=:all:", "--python-version", IMAGE["python"], "--implementation", "cp",
          *platforms, "-d", str(WHEELS), *pins()], check=True)
     wheels = sorted(WHEELS.glob("*.whl"))
     size = sum(path.stat().st_size for path in wheels) / 2**20
@@ -135,7 +142,13 @@ def check() -> int:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--check", action="store_true")
-    return check() if parser.parse_args().check else download()
+    parser.add_argument("--image", action="store_true",
+                        help="print the image's Python, torch and triton versions")
+    args = parser.parse_args()
+    if args.image:
+        print(IMAGE["python"], IMAGE["torch"], IMAGE["triton"])
+        return 0
+    return check() if args.check else download()
 
 
 if __name__ == "__main__":
