@@ -7,3 +7,8 @@ from django.utils.translation import gettext_lazy as _
 class CreatorsConfig(AppConfig):
     name = "creators"
     verbose_name = _("Creators and studios")
+
+    def ready(self):
+        from creators.notify import connect_revocation
+
+        connect_revocation()

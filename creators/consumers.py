@@ -1,29 +1,67 @@
-"""WebSocket for a studio's live notifications; only the studio's members may listen."""
+"""WebSocket for a studio's live notifications; only the studio's members may listen.
+
+Membership is checked on connect and again whenever it ends: every socket also joins its
+user's group, and a membership deleted, or a user deactivated or deleted, sends
+`access.revoked` there (creators.notify.revoke_sockets), which closes the sockets of that
+studio (or all of the user's) with 4403, so a removed member hears nothing more."""
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from creators.queries import is_member
 
+REFUSED = 4403  # the pages do not reconnect after this code
+
 
 def studio_group(studio_id: int) -> str:
     return f"studio-{studio_id}"
 
 
-class StudioConsumer(AsyncJsonWebsocketConsumer):
+def user_group(user_id: int) -> str:
+    return f"user-{user_id}"
+
+
+class StudioAccessMixin:
+    """For a consumer that streams one studio's events: `join(studio_id, *groups)` after
+    the membership check, and the close on `access.revoked`."""
+
+    studio_id: int | None = None
+    revoked = False
+
+    async def join(self, studio_id: int, *groups: str) -> None:
+        self.studio_id = studio_id
+        self.groups_joined = [*groups, user_group(self.scope["user"].pk)]
+        for group in self.groups_joined:
+            await self.channel_layer.group_add(group, self.channel_name)
+
+    async def leave(self) -> None:
+        for group in getattr(self, "groups_joined", ()):
+            await self.channel_layer.group_discard(group, self.channel_name)
+
+    async def access_revoked(self, event):
+        if event.get("studio_id") in (None, self.studio_id):
+            # Leave the groups now: the server reports the disconnect only later, and what
+            # reaches the groups meanwhile must not be forwarded.
+            self.revoked = True
+            await self.leave()
+            await self.close(code=REFUSED)
+
+    async def forward(self, event):
+        if not self.revoked:
+            await self.send_json(event["payload"])
+
+
+class StudioConsumer(StudioAccessMixin, AsyncJsonWebsocketConsumer):
     async def connect(self):
         user = self.scope.get("user")
-        self.studio_id = int(self.scope["url_route"]["kwargs"]["studio_id"])
-        if user is None or not await database_sync_to_async(is_member)(user, self.studio_id):
-            await self.close(code=4403)
+        studio_id = int(self.scope["url_route"]["kwargs"]["studio_id"])
+        if user is None or not await database_sync_to_async(is_member)(user, studio_id):
+            await self.close(code=REFUSED)
             return
-        self.group = studio_group(self.studio_id)
-        await self.channel_layer.group_add(self.group, self.channel_name)
+        await self.join(studio_id, studio_group(studio_id))
         await self.accept()
 
     async def disconnect(self, code):
-        if hasattr(self, "group"):
-            await self.channel_layer.group_discard(self.group, self.channel_name)
+        await self.leave()
 
-    async def studio_event(self, event):
-        await self.send_json(event["payload"])
+    studio_event = StudioAccessMixin.forward

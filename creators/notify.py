@@ -1,9 +1,14 @@
-"""Sends an event to every open page of a studio, from any process (web or worker)."""
+"""Sends an event to every open page of a studio, from any process (web or worker), and
+closes the sockets of someone whose access has ended (CreatorsConfig.ready connects
+`connect_revocation`)."""
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.db.models.signals import post_delete, post_save
 
-from creators.consumers import studio_group
+from creators.consumers import studio_group, user_group
 
 
 def notify_studio(studio_id: int, payload: dict) -> None:
@@ -11,3 +16,38 @@ def notify_studio(studio_id: int, payload: dict) -> None:
     async_to_sync(layer.group_send)(
         studio_group(studio_id), {"type": "studio.event", "payload": payload}
     )
+
+
+def revoke_sockets(user_id: int, studio_id: int | None = None) -> None:
+    """Closes the user's open sockets of that studio, or all of them when studio_id is None."""
+    async_to_sync(get_channel_layer().group_send)(
+        user_group(user_id), {"type": "access.revoked", "studio_id": studio_id})
+
+
+def _after_commit(user_id: int, studio_id: int | None) -> None:
+    # After the commit: a socket that reconnects at once must find the membership gone.
+    # robust: a channel layer that is down must not undo the removal itself.
+    transaction.on_commit(lambda: revoke_sockets(user_id, studio_id), robust=True)
+
+
+def _membership_deleted(sender, instance, **kwargs):
+    _after_commit(instance.user_id, instance.studio_id)
+
+
+def _user_saved(sender, instance, created=False, **kwargs):
+    if not created and not instance.is_active:
+        _after_commit(instance.pk, None)
+
+
+def _user_deleted(sender, instance, **kwargs):
+    _after_commit(instance.pk, None)
+
+
+def connect_revocation() -> None:
+    from creators.models import Membership
+
+    user = get_user_model()
+    post_delete.connect(_membership_deleted, sender=Membership,
+                        dispatch_uid="creators:revoke:membership")
+    post_save.connect(_user_saved, sender=user, dispatch_uid="creators:revoke:user-save")
+    post_delete.connect(_user_deleted, sender=user, dispatch_uid="creators:revoke:user-delete")

@@ -88,8 +88,9 @@
       if (apply(card, JSON.parse(msg.data))) { done = true; clearTimeout(watchdog); socket.close(); }
       else rearm();
     };
-    socket.onclose = function () {
+    socket.onclose = function (e) {
       clearTimeout(watchdog);
+      if (e.code === 4403) return;  // no longer (or never) allowed: retrying will not help
       if (!done && card.isConnected) setTimeout(function () { attach(card); }, 1000);
     };
   }
