@@ -10,11 +10,12 @@ from django.utils.translation import gettext as _
 
 from creators.models import Studio, User
 from revenue.models import Account
-from revenue.services import balance, post_payout, q, studio_account
+from revenue.services import ClosedPeriodError, balance, post_payout, q, studio_account
 
 from .models import Payout
 
 MIN_PAYOUT = Decimal("100.00")
+MAX_PAYOUT = Decimal("999999999999.99")  # what Payout.amount holds (14 digits, 2 decimals)
 
 
 class PayoutError(Exception):
@@ -33,11 +34,14 @@ def available(studio: Studio) -> Decimal:
 
 
 def _amount(raw) -> Decimal:
+    # Bounded before rounding: q() of a number with more than 26 integer digits exceeds
+    # the decimal context's precision and raises.
     try:
         amount = Decimal(str(raw).strip())
+        plain = amount.is_finite() and abs(amount) <= MAX_PAYOUT and amount == q(amount)
     except (InvalidOperation, ValueError):
-        raise PayoutError(_("Enter an amount in yuan, such as 150.00."))
-    if not amount.is_finite() or amount != q(amount):
+        plain = False
+    if not plain:
         raise PayoutError(_("Enter an amount in yuan, such as 150.00."))
     return amount
 
@@ -75,8 +79,9 @@ def request_payout(studio: Studio, user: User, raw_amount, key: str) -> tuple[Pa
 
 def decide_payout(payout_id: int, user: User, approve: bool,
                   day: datetime.date | None = None) -> Payout:
-    """Finance approves (posts the payout to the ledger) or rejects a requested payout.
-    A conditional UPDATE claims the request, so it is decided once."""
+    """Finance approves (posts the payout to the ledger on `day`, today by default) or
+    rejects a requested payout. A conditional UPDATE claims the request, so it is decided
+    once. Raises Payout.DoesNotExist for an unknown id."""
     if not (user.is_finance or user.is_staff):
         raise PayoutError(_("Only finance decides payouts."))
     state = Payout.State.APPROVED if approve else Payout.State.REJECTED
@@ -87,7 +92,12 @@ def decide_payout(payout_id: int, user: User, approve: bool,
         if not claimed:
             raise PayoutError(_("This payout was already decided."))
         if approve:
-            tx = post_payout(payout.studio, payout.amount, day or timezone.localdate())
+            try:
+                tx = post_payout(payout.studio, payout.amount, day or timezone.localdate())
+            except ClosedPeriodError as e:  # the claim above is rolled back with it
+                raise PayoutError(
+                    _("The payout day %(day)s lies in a closed period; choose a day after "
+                      "%(closed)s.") % {"day": e.day, "closed": e.closed}) from e
             Payout.objects.filter(pk=payout.pk).update(transaction=tx)
             payout.transaction = tx
     return payout

@@ -1,6 +1,5 @@
 """Thin views of the dashboard: pages and JSON for members, payouts, statements."""
 
-import datetime
 import uuid
 
 from django.contrib import messages
@@ -16,11 +15,12 @@ from django.views.decorators.http import require_POST
 from creators.models import Membership, Series
 from creators.queries import membership_or_404, studios_of
 from revenue.queries import statement, statement_csv
-from revenue.services import RevenueError
+from revenue.services import RevenueError, parse_day
 
 from . import queries
 from .auth import fetch_along
 from .cached import chart_json, chart_keys
+from .models import Payout
 from .services import PayoutError, decide_payout, request_payout
 
 DAYS = (30, 90, 365)
@@ -121,13 +121,17 @@ def finance(request):
 def decide(request, pk):
     if not _finance(request.user):
         raise PermissionDenied
+    approve = request.POST.get("decision") == "approve"
+    raw_day = request.POST.get("day", "").strip() if approve else ""
     try:
-        day = datetime.date.fromisoformat(request.POST.get("day") or "") \
-            if request.POST.get("day") else None
+        day = parse_day(raw_day) if raw_day else None  # none: today
     except ValueError:
-        day = None
+        messages.error(request, _("Enter the payout day as YYYY-MM-DD, such as 2026-03-05."))
+        return redirect("dashboard:finance")
     try:
-        decide_payout(pk, request.user, request.POST.get("decision") == "approve", day)
+        decide_payout(pk, request.user, approve, day)
+    except Payout.DoesNotExist:
+        raise Http404
     except PayoutError as e:
         messages.error(request, str(e))
     return redirect("dashboard:finance")

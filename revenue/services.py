@@ -10,6 +10,7 @@ import datetime
 import hashlib
 import io
 import json
+import re
 from collections import defaultdict
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import NamedTuple
@@ -71,6 +72,17 @@ def period_bounds(period: str) -> tuple[datetime.date, datetime.date]:
 def last_closed_day() -> datetime.date | None:
     last = SettlementRun.objects.order_by("-period").values_list("period", flat=True).first()
     return period_bounds(last)[1] if last else None
+
+
+ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def parse_day(text: str) -> datetime.date:
+    """A calendar day written YYYY-MM-DD, nothing else: fromisoformat alone also reads
+    20260110 and 2026-W02-6 as 2026-01-10. Raises ValueError."""
+    if not ISO_DAY.fullmatch(text):
+        raise ValueError(f"not YYYY-MM-DD: {text!r}")
+    return datetime.date.fromisoformat(text)
 
 
 # --- Policies -----------------------------------------------------------------------------
@@ -618,12 +630,26 @@ def _new_ids(model, n: int) -> list[int]:
     return list(range(top + 1, top + n + 1))
 
 
+class ClosedPeriodError(RevenueError):
+    """A posting dated on or before `closed`, the last day of a closed period: it would
+    change a statement already issued."""
+
+    def __init__(self, day: datetime.date, closed: datetime.date):
+        self.day, self.closed = day, closed
+        super().__init__(f"{day}: on or before {closed}, the last day of a closed period")
+
+
 @transaction.atomic
 def post_payout(studio: Studio, amount: Decimal, day: datetime.date) -> LedgerTransaction:
-    """A payout made to a studio (hook for the payout requests of issue 9)."""
+    """A payout made to a studio on `day`, which must lie after every closed period. The
+    settlement lock keeps a run from closing the day's period meanwhile."""
     amount = Decimal(amount)
     if amount <= 0:
         raise RevenueError("a payout is positive")
+    _lock()
+    closed = last_closed_day()
+    if closed and day <= closed:
+        raise ClosedPeriodError(day, closed)
     legs = [
         {"account": studio_account(studio), "kind": "payout", "amount": -amount},
         {"account": platform_account("platform_cash"), "kind": "platform", "amount": amount},

@@ -1,5 +1,6 @@
 """Payout requests: limits, idempotency, no overdraft under concurrency, finance decides."""
 
+import datetime
 import threading
 from decimal import Decimal
 
@@ -12,8 +13,11 @@ from creators.models import Membership
 from dashboard.models import Payout
 from dashboard.services import PayoutError, available, decide_payout, request_payout
 from revenue.models import LedgerEntry
-from revenue.services import balance, studio_account
+from revenue.queries import statement
+from revenue.services import balance, create_policy, settle, studio_account
 from tests.conftest import make_user
+from tests.dashboard.conftest import credit
+from tests.revenue.conftest import POLICY
 
 
 @pytest.fixture(autouse=True)
@@ -134,3 +138,74 @@ def test_concurrent_requests_of_two_owners_cannot_overdraw(studio, owner):
         t.join()
     assert outcomes.count(True) == 2 and outcomes.count("refused") == 4
     assert available(studio) == Decimal("200.00")
+
+
+@pytest.mark.parametrize("amount", ["1e30", "99999999999999999999999999999",
+                                    "1000000000000.00"])
+def test_a_huge_amount_is_refused_with_the_amount_message(funded, owner, amount):
+    with pytest.raises(PayoutError, match="Enter an amount in yuan"):
+        request_payout(funded, owner, amount, "k1")
+    assert not Payout.objects.exists()
+
+
+@pytest.mark.parametrize("amount", ["1e30", "99999999999999999999999999999"])
+def test_the_form_shows_the_refusal_of_a_huge_amount(client, funded, owner, amount):
+    client.force_login(owner)
+    r = client.post(reverse("dashboard:payouts", args=[funded.slug]),
+                    {"amount": amount, "key": "k1"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert r.status_code == 200 and "Enter an amount in yuan" in r.content.decode()
+    assert not Payout.objects.exists()
+
+
+def test_deciding_an_unknown_payout_is_a_404(client, db):
+    client.force_login(make_user("fin", is_finance=True))
+    r = client.post(reverse("dashboard:decide", args=[999999]), {"decision": "approve"})
+    assert r.status_code == 404
+
+
+def decide_on_the_page(client, payout, day):
+    client.force_login(make_user("fin", is_finance=True))
+    r = client.post(reverse("dashboard:decide", args=[payout.pk]),
+                    {"decision": "approve", "day": day}, follow=True,
+                    HTTP_ACCEPT_LANGUAGE="en")
+    payout.refresh_from_db()
+    return r.content.decode()
+
+
+def test_a_payout_day_inside_a_closed_period_is_refused_and_the_statement_kept(
+        client, studio, owner):
+    create_policy(POLICY)
+    credit(studio, "1000.00", datetime.date(2026, 2, 10))
+    settle("2026-02")
+    before = statement("2026-02", studio=studio)["totals"]
+    payout, _ = request_payout(studio, owner, "300.00", "k1")
+    page = decide_on_the_page(client, payout, "2026-02-15")
+    assert "lies in a closed period; choose a day after 2026-02-28" in page
+    assert payout.state == "requested" and payout.transaction is None
+    assert not LedgerEntry.objects.filter(kind="payout").exists()
+    assert statement("2026-02", studio=studio)["totals"] == before
+
+
+def test_the_service_refuses_the_last_day_of_a_closed_period(studio, owner):
+    create_policy(POLICY)
+    credit(studio, "1000.00", datetime.date(2026, 2, 10))
+    settle("2026-02")
+    payout, _ = request_payout(studio, owner, "300.00", "k1")
+    finance = make_user("fin", is_finance=True)
+    with pytest.raises(PayoutError, match="closed period"):
+        decide_payout(payout.pk, finance, approve=True, day=datetime.date(2026, 2, 28))
+    payout.refresh_from_db()
+    assert payout.state == "requested" and payout.decided_by is None
+    decide_payout(payout.pk, finance, approve=True, day=datetime.date(2026, 3, 1))
+    payout.refresh_from_db()
+    assert payout.state == "approved" and payout.transaction.day == datetime.date(2026, 3, 1)
+
+
+@pytest.mark.parametrize("day", ["2026-02-30", "20260215", "2026-W07-1", "tomorrow"])
+def test_a_malformed_payout_day_is_refused_not_replaced_by_today(client, funded, owner, day):
+    payout, _ = request_payout(funded, owner, "300.00", "k1")
+    page = decide_on_the_page(client, payout, day)
+    assert "Enter the payout day as YYYY-MM-DD" in page
+    assert payout.state == "requested"
+    assert not LedgerEntry.objects.filter(kind="payout").exists()
+
