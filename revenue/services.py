@@ -276,13 +276,17 @@ def _lock() -> None:
 # --- Revenue import -----------------------------------------------------------------------
 
 
+PLAIN_DECIMAL = re.compile(r"-?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
+
+
 def _money(text: str, field: str) -> Decimal:
     text = text.strip()
     try:
         d = Decimal(text)
     except InvalidOperation as exc:
         raise ValueError(f"{field} is not a number: {text!r}") from exc
-    if not d.is_finite() or not text or text[0] in "+" or "e" in text.lower():
+    # Decimal() also reads 1_000.00, full-width digits, +1, 1e3, Infinity.
+    if not PLAIN_DECIMAL.fullmatch(text):
         raise ValueError(f"{field} is not a plain decimal: {text!r}")
     if d < 0:
         raise ValueError(f"{field} is negative")
@@ -462,7 +466,7 @@ def _stream_rows(stream, platform: str, batch: ImportBatch, problems: list) -> i
             reasons = []
             day = None
             try:
-                day = datetime.date.fromisoformat(row[0].strip())
+                day = parse_day(row[0].strip())
             except ValueError:
                 reasons.append(f"bad date {row[0]!r}")
             ref = row[1].strip()

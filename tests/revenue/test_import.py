@@ -35,6 +35,12 @@ def refused(data: bytes) -> list[str]:
     (["2026-01-10,E1,1,1.00,999999999999999999.00"], "row 2: ad_revenue is too large"),
     (["2026-01-10,E1,1,1.00,abc"], "row 2: ad_revenue is not a number"),
     (["2026-13-10,E1,1,1.00,1.00"], "row 2: bad date"),
+    (["2026-01-10,E1,1,1_000.00,1.00"], "row 2: valid_minutes is not a plain decimal"),
+    (["2026-01-10,E1,1,\uff11\uff10\uff10.00,1.00"],  # full-width 100
+     "row 2: valid_minutes is not a plain decimal"),
+    (["2026-01-10,E1,1,1.00,1_0.00"], "row 2: ad_revenue is not a plain decimal"),
+    (["20260110,E1,1,1.00,1.00"], "row 2: bad date '20260110'"),
+    (["2026-W02-6,E1,1,1.00,1.00"], "row 2: bad date '2026-W02-6'"),
     (["2026-01-10,E1,1,1.00,1.00", "", "2026-01-11,E1,1,1.00,1.00"], "row 3: blank line"),
     (["2026-01-10,E1,1,1.00,1.00", "2026-01-10,E1,2,1.00,1.00"], "row 3: duplicate of row 2"),
 ])
