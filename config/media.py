@@ -4,12 +4,16 @@ A file belongs to a studio (its jobs, episodes, series, characters, storyboards)
 that studio's members see it; reviewers and staff also see episode files. Studio avatars
 and IP covers are public pictures. Anything else is not served at all.
 
+A file is sent with a type from MEDIA_TYPES, by its suffix, and never sniffed; anything
+else goes as a download (application/octet-stream, attachment), so no file, whatever name
+it was stored under, is ever shown as a page of the site (a track stored as voice.html
+would run its script in the site's origin).
+
 A single byte range (`Range: bytes=a-b`) is answered with 206, so a player can seek in a
 long video without fetching what comes before. The file is sent in blocks, read in a
 worker thread under ASGI: Django would read a sync file iterator whole into memory there.
 """
 
-import mimetypes
 import os
 import re
 from pathlib import Path
@@ -26,6 +30,14 @@ from django.views.decorators.http import require_GET
 from creators.queries import is_member
 
 PUBLIC_PREFIXES = ("studios/avatars/", "ip/covers/")
+# The only types a media file is served as: pictures, videos and sound, none of which a
+# browser runs. No SVG (it may hold script), no HTML, no text.
+MEDIA_TYPES = {
+    ".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".webp": "image/webp",
+    ".mp4": "video/mp4", ".wav": "audio/wav", ".mp3": "audio/mpeg", ".aac": "audio/aac",
+    ".m4a": "audio/mp4", ".ogg": "audio/ogg", ".flac": "audio/flac", ".webm": "audio/webm",
+}
+DOWNLOAD_TYPE = "application/octet-stream"
 BLOCK = 512 * 1024
 SINGLE_RANGE = re.compile(r"bytes=(\d*)-(\d*)")
 
@@ -145,16 +157,18 @@ def serve(request: HttpRequest, path: str) -> HttpResponse:
     first, last = span or (0, stat.st_size - 1)
     length = last - first + 1
     blocks = _ablocks if isinstance(request, ASGIRequest) else _blocks
+    content_type = MEDIA_TYPES.get(Path(path).suffix.lower())
     response = StreamingHttpResponse(
         blocks(handle, first, length), status=206 if span else 200,
-        content_type=mimetypes.guess_type(path)[0] or "application/octet-stream",
+        content_type=content_type or DOWNLOAD_TYPE,
     )
     if span:
         response["Content-Range"] = f"bytes {first}-{last}/{stat.st_size}"
     response["Content-Length"] = str(length)
     response["Accept-Ranges"] = "bytes"
     response["Last-Modified"] = last_modified
-    response["Content-Disposition"] = content_disposition_header(False, Path(path).name)
+    response["Content-Disposition"] = content_disposition_header(content_type is None,
+                                                                 Path(path).name)
     response["Cache-Control"] = "private, max-age=3600"
     response["X-Content-Type-Options"] = "nosniff"
     return response

@@ -177,3 +177,31 @@ def test_under_asgi_the_file_is_streamed_in_blocks_not_read_whole(transactional_
     assert b"".join(blocks) == DATA[100:]
     assert len(blocks) > 1 and max(map(len, blocks)) <= 512 * 1024
     assert not [w for w in caught if "StreamingHttpResponse" in str(w.message)]
+
+
+# --- Types: nothing is served as a page of the site ---------------------------------------
+
+
+def test_a_file_stored_under_a_page_name_is_a_download_not_a_page(client, studio, owner):
+    """A track stored before names were ours (voice.html) cannot run as HTML: only media
+    types are served inline; anything else is an attachment of no particular type."""
+    from storyboard.models import Storyboard
+
+    series = Series.objects.create(studio=studio, slug="s4", title="S", category="standard")
+    episode = Episode.objects.create(series=series, number=1, title="E", ref="EP-H-1")
+    Storyboard.objects.create(episode=episode, audio="storyboard/audio/voice.html")
+    client.force_login(owner)
+    script = b"RIFF....WAVE<script>alert(document.cookie)</script>"
+    for relative in ("storyboard/audio/voice.html", f"generation/{studio.id}/x/pic.svg",
+                     f"generation/{studio.id}/x/notes.txt"):
+        response = client.get(put(relative, script))
+        assert response.status_code == 200, relative
+        assert response["Content-Type"] == "application/octet-stream", relative
+        assert response["Content-Disposition"].startswith("attachment"), relative
+        assert response["X-Content-Type-Options"] == "nosniff"
+    for relative, media_type in ((f"generation/{studio.id}/x/keyframe.png", "image/png"),
+                                 (f"generation/{studio.id}/x/shot.mp4", "video/mp4"),
+                                 (f"generation/{studio.id}/x/SHOT.MP4", "video/mp4")):
+        response = client.get(put(relative))
+        assert response["Content-Type"] == media_type, relative
+        assert response["Content-Disposition"].startswith("inline"), relative
