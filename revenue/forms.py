@@ -5,6 +5,8 @@ import json
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from revenue.services import parse_policy_json
+
 
 class UploadForm(forms.Form):
     platform = forms.SlugField(label=_("Platform"), max_length=40)
@@ -23,7 +25,7 @@ class PolicyForm(forms.Form):
 
     def clean_policy(self):
         try:
-            data = json.loads(self.cleaned_data["policy"])
+            data = parse_policy_json(self.cleaned_data["policy"])
         except json.JSONDecodeError as exc:
             raise forms.ValidationError(_("Not valid JSON: %(e)s"), params={"e": exc}) from exc
         if not isinstance(data, dict):

@@ -88,7 +88,17 @@ def parse_day(text: str) -> datetime.date:
 # --- Policies -----------------------------------------------------------------------------
 
 
+def parse_policy_json(text: str):
+    """A policy's JSON with its numbers exact: fractions as Decimal (as floats,
+    0.00050000000000000001 would become 0.0005), integers as int, NaN and Infinity as
+    Decimal (refused by validate_policy). Raises json.JSONDecodeError."""
+    return json.loads(text, parse_float=Decimal, parse_constant=Decimal)
+
+
 def _dec(value, where: str, problems: list) -> Decimal | None:
+    if isinstance(value, float):  # already rounded: what was written is lost
+        problems.append(f"{where}: a float is not exact; write the number as a string")
+        return None
     try:
         d = Decimal(str(value))
     except (InvalidOperation, ValueError):
@@ -101,7 +111,8 @@ def _dec(value, where: str, problems: list) -> Decimal | None:
 
 
 def validate_policy(data: dict) -> tuple[dict, list[str]]:
-    """The policy in canonical form (decimal strings as given) and the problems found."""
+    """The policy in canonical form (decimal strings as given, JSON numbers read as
+    Decimal written out exactly) and the problems found."""
     problems: list[str] = []
     if not isinstance(data, dict):
         return {}, ["a policy is a JSON object"]
@@ -111,7 +122,7 @@ def validate_policy(data: dict) -> tuple[dict, list[str]]:
         problems.append("name: required")
     out["name"] = name
     try:
-        out["valid_from"] = datetime.date.fromisoformat(str(data.get("valid_from")))
+        out["valid_from"] = parse_day(str(data.get("valid_from")))
     except ValueError:
         problems.append("valid_from: expected YYYY-MM-DD")
     if _dec(data.get("minute_price"), "minute_price", problems) is not None:
@@ -172,7 +183,7 @@ def create_policy(data: dict) -> PolicyVersion:
 def import_policy_file(path) -> PolicyVersion:
     with open(path, encoding="utf-8-sig") as fh:
         try:
-            data = json.load(fh)
+            data = parse_policy_json(fh.read())
         except json.JSONDecodeError as exc:
             raise RevenueError(f"not JSON: {exc}") from exc
     return create_policy(data)

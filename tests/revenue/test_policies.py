@@ -1,0 +1,56 @@
+"""Policy versions from a file, the finance page or code: numbers kept exactly as written."""
+
+import json
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from revenue.models import PolicyVersion
+from revenue.services import RevenueError, create_policy
+from tests.conftest import make_user
+from tests.revenue.conftest import POLICY, run
+
+# A JSON number a float cannot hold: as a float it is 0.0005.
+EXACT = "0.00050000000000000001"
+
+
+def with_numbers() -> str:
+    """POLICY as JSON text with its minute price and two coefficients as JSON numbers."""
+    text = json.dumps(POLICY)
+    for was, now in [('"minute_price": "0.0005"', f'"minute_price": {EXACT}'),
+                     ('"exclusive": "2.00"', '"exclusive": 2.00'),
+                     ('"narrated": "10"', '"narrated": 10')]:
+        assert was in text
+        text = text.replace(was, now)
+    return text
+
+
+def test_import_policy_stores_a_json_number_exactly_as_written(db, tmp_path):
+    path = tmp_path / "policy.json"
+    path.write_text(with_numbers())
+    run("import_policy", str(path))
+    data = PolicyVersion.objects.get().data
+    assert data["minute_price"] == EXACT
+    assert data["ad_coefficients"]["exclusive"] == "2.00"
+    assert data["category_coefficients"]["narrated"] == "10"
+
+
+def test_the_finance_page_stores_a_json_number_exactly_as_written(client, db):
+    client.force_login(make_user("fin", is_finance=True))
+    response = client.post(reverse("revenue:policies"), {"policy": with_numbers()})
+    assert response.status_code == 302
+    assert PolicyVersion.objects.get().data["minute_price"] == EXACT
+
+
+def test_a_float_given_in_code_is_refused_not_rounded(db):
+    with pytest.raises(RevenueError, match="minute_price: a float is not exact"):
+        create_policy({**POLICY, "minute_price": float(Decimal(EXACT))})
+    assert not PolicyVersion.objects.exists()
+
+
+@pytest.mark.parametrize("day", ["20260101", "2026-W01-4"])  # both read as 2026-01-01
+def test_a_valid_from_not_written_yyyy_mm_dd_is_refused(db, day):
+    with pytest.raises(RevenueError, match="valid_from: expected YYYY-MM-DD"):
+        create_policy({**POLICY, "valid_from": day})
+    assert not PolicyVersion.objects.exists()
