@@ -1,9 +1,14 @@
 """Use cases of the storyboard studio, one transactional function each: characters, shots,
 keyframes (single, nine-grid, one-sentence edit), animation and assembly."""
 
+import secrets
+import tempfile
+from contextlib import contextmanager
 from decimal import Decimal
+from pathlib import Path
 
 from django.core.exceptions import ValidationError
+from django.core.files import File
 from django.db import transaction
 from django.db.models import F, Max
 from django.utils import timezone
@@ -40,7 +45,38 @@ CAMERA_WORDS = {
 
 
 class StoryboardError(Exception):
-    """A step the creator asked for cannot be done; the message says why."""
+    """A step the creator asked for cannot be done; the message says why, and `field`
+    names the form field at fault when there is one."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
+
+
+# A stored upload is named by us, with the suffix of what its content was found to be: the
+# name the user gave (voice.html) never reaches the media folder, nor the served type.
+AUDIO_SUFFIXES = {"wav": ".wav", "mp3": ".mp3", "aac": ".aac", "ogg": ".ogg",
+                  "flac": ".flac", "mov,mp4,m4a,3gp,3g2,mj2": ".m4a",
+                  "matroska,webm": ".webm"}
+
+
+@contextmanager
+def _on_disk(upload):
+    """A path to the upload's bytes, for checks that read a file (Pillow, PyAV)."""
+    if hasattr(upload, "temporary_file_path"):
+        yield Path(upload.temporary_file_path())
+        return
+    with tempfile.NamedTemporaryFile(prefix="manju-check-") as copy:
+        upload.seek(0)
+        for chunk in upload.chunks():
+            copy.write(chunk)
+        copy.flush()
+        yield Path(copy.name)
+
+
+def _stored_as(upload, stem: str, suffix: str) -> File:
+    upload.seek(0)
+    return File(upload, name=f"{stem}-{secrets.token_hex(6)}{suffix}")
 
 
 # --- Characters -------------------------------------------------------------------------
@@ -483,21 +519,23 @@ def submit_episode(episode: Episode) -> Episode:
 
 
 def set_audio(board: Storyboard, upload) -> Storyboard:
-    """The voice/music track; refused unless PyAV finds an audio stream in it."""
+    """The voice/music track; refused unless PyAV finds an audio stream in a container it
+    knows, and stored under a name of ours with that container's suffix."""
     import av
 
+    with _on_disk(upload) as path:
+        try:
+            with av.open(str(path), metadata_errors="ignore") as container:
+                if not container.streams.audio:
+                    raise StoryboardError(_("The file has no audio stream."))
+                suffix = AUDIO_SUFFIXES.get(container.format.name)
+        except (av.FFmpegError, UnicodeDecodeError, ValueError):
+            raise StoryboardError(_("This file is not audio we can read.")) from None
+    if suffix is None:
+        raise StoryboardError(_("This file is not audio we can read."))
     old = board.audio.name if board.audio else ""
-    board.audio.save(upload.name, upload, save=False)
-    try:
-        with av.open(board.audio.path) as container:
-            if not container.streams.audio:
-                raise StoryboardError(_("The file has no audio stream."))
-    except (av.FFmpegError, UnicodeDecodeError, ValueError):
-        board.audio.delete(save=False)
-        raise StoryboardError(_("This file is not audio we can read.")) from None
-    except StoryboardError:
-        board.audio.delete(save=False)
-        raise
+    track = _stored_as(upload, board.episode.ref, suffix)
+    board.audio.save(track.name, track, save=False)
     board.save(update_fields=["audio"])
     if old and old != board.audio.name:
         board.audio.storage.delete(old)

@@ -1,0 +1,61 @@
+"""What the storyboard pages do with input they refuse or check by content: a track is
+stored under a name of ours whatever the user called it, a refused shot form comes back
+with what was typed, a refused reference picture leaves no character behind."""
+
+import struct
+from pathlib import Path
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+pytestmark = pytest.mark.django_db
+
+SCRIPT = b"<html><body><script>alert(document.cookie)</script></body></html>"
+
+
+@pytest.fixture(autouse=True)
+def media_root(settings, tmp_path):
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    return Path(settings.MEDIA_ROOT)
+
+
+@pytest.fixture
+def owner_client(client, owner):
+    client.force_login(owner)
+    client.cookies["django_language"] = "en"
+    return client
+
+
+def url(name, episode, *args):
+    return reverse(f"storyboard:{name}", args=[episode.series.studio.slug, episode.ref, *args])
+
+
+def wav_with(payload: bytes, seconds=1, rate=8000) -> bytes:
+    """A valid 8-bit mono PCM WAV whose samples begin with `payload`."""
+    samples = payload + b"\x80" * (seconds * rate - len(payload))
+    fmt = struct.pack("<HHIIHH", 1, 1, rate, rate, 1, 8)
+    body = (b"WAVE" + b"fmt " + struct.pack("<I", len(fmt)) + fmt + b"data"
+            + struct.pack("<I", len(samples)) + samples)
+    return b"RIFF" + struct.pack("<I", len(body)) + body
+
+
+# --- The audio track --------------------------------------------------------------------
+
+
+def test_a_track_named_html_is_stored_under_our_name_and_served_as_audio(
+        client, owner, member, board, media_root):
+    client.force_login(member)  # any member may upload the track
+    client.post(url("audio", board.episode),
+                {"audio": SimpleUploadedFile("voice.html", wav_with(SCRIPT), "text/html")})
+    board.refresh_from_db()
+
+    assert board.audio.name.startswith(f"storyboard/audio/{board.episode.ref}-")
+    assert board.audio.name.endswith(".wav") and "voice" not in board.audio.name
+    assert [p.name for p in (media_root / "storyboard/audio").iterdir()] == [
+        Path(board.audio.name).name]
+    client.force_login(owner)  # another member opens it
+    response = client.get(board.audio.url)
+    assert response.status_code == 200
+    assert response["Content-Type"] == "audio/wav"
+    assert response["X-Content-Type-Options"] == "nosniff"
