@@ -1,6 +1,7 @@
-"""Storyboard pages: thin views over storyboard.services and storyboard.queries. Every
-POST answers with a redirect back to the storyboard (htmx-free, so a reload is always the
-truth); the page's script follows running jobs live."""
+"""Storyboard pages: thin views over storyboard.services and storyboard.queries. A POST
+answers with a redirect back to the storyboard (htmx-free, so a reload is always the
+truth), except a refused shot form: the page comes again with what was typed and why it
+was refused. The page's script follows running jobs live."""
 
 from functools import wraps
 
@@ -25,7 +26,8 @@ def _back(slug: str, ref: str, anchor: str = "") -> HttpResponse:
 
 def board_action(view):
     """A POST on one storyboard: resolves it for the member (404 otherwise), turns a
-    StoryboardError into a message, and goes back to the page."""
+    StoryboardError into a message, and goes back to the page (to the anchor the view
+    returns). A view that returns a response has it sent as it is."""
 
     @login_required
     @require_POST
@@ -39,6 +41,8 @@ def board_action(view):
         except services.StoryboardError as error:
             messages.error(request, str(error))
             anchor = ""
+        if isinstance(anchor, HttpResponse):
+            return anchor
         return _back(slug, ref, anchor)
 
     return wrapped
@@ -51,31 +55,41 @@ def index(request: HttpRequest) -> HttpResponse:
                   {"episodes": queries.boards_of(studios_of(request.user))})
 
 
-@login_required
-@require_GET
-def board(request: HttpRequest, slug: str, ref: str) -> HttpResponse:
-    membership, board = queries.board_or_404(request.user, slug, ref)
+def _board_page(request: HttpRequest, membership, board, new_shot: ShotForm | None = None,
+                shot_form: ShotForm | None = None, status: int = 200) -> HttpResponse:
+    """The storyboard page; `new_shot` or `shot_form` (one shot's) is a refused form shown
+    with what was typed and its errors."""
+    from creators.services import EDITABLE_STATUSES, missing_for_submission
+
     episode = board.episode
     series = episode.series
     page = queries.board_page(board)
     for row in page["rows"]:
         shot = row["shot"]
+        if shot_form is not None and shot_form.prefix == f"s{shot.pk}":
+            row["form"] = shot_form
+            continue
         row["form"] = ShotForm(series=series, prefix=f"s{shot.pk}", initial={
             "prompt": shot.prompt, "camera": shot.camera, "dialogue": shot.dialogue,
             "duration": shot.duration, "characters": row["character_ids"],
             "use_last_frame": shot.use_last_frame,
             "reference_strength": shot.reference_strength})
-    from creators.services import EDITABLE_STATUSES, missing_for_submission
-
     return render(request, "storyboard/board.html", {
         "studio": membership.studio, "membership": membership, "episode": episode,
         "series": series, "board": board, **page,
-        "new_shot": ShotForm(series=series, prefix="new"),
+        "new_shot": new_shot or ShotForm(series=series, prefix="new"),
         "edit_form": EditForm(), "audio_form": AudioForm(),
         "characters": queries.characters_of(series),
         "editable": episode.status in EDITABLE_STATUSES,
         "missing": missing_for_submission(episode),
-    })
+    }, status=status)
+
+
+@login_required
+@require_GET
+def board(request: HttpRequest, slug: str, ref: str) -> HttpResponse:
+    membership, board = queries.board_or_404(request.user, slug, ref)
+    return _board_page(request, membership, board)
 
 
 @login_required
@@ -93,30 +107,42 @@ def board_state(request: HttpRequest, slug: str, ref: str) -> JsonResponse:
     })
 
 
+def _refused_shot(request, membership, board, form: ShotForm, **forms) -> HttpResponse:
+    messages.error(request, _("Check the shot: %(errors)s")
+                   % {"errors": form.errors.as_text()})
+    return _board_page(request, membership, board, status=400, **forms)
+
+
 @board_action
 def shot_add(request, membership, board):
     form = ShotForm(request.POST, series=board.episode.series, prefix="new")
-    if not form.is_valid():
-        raise services.StoryboardError(_("Check the shot: %(errors)s")
-                                       % {"errors": form.errors.as_text()})
-    data = form.cleaned_data
-    shot = services.add_shot(board, data["prompt"], data["camera"], data["dialogue"],
-                             data["duration"], data["characters"],
-                             data["reference_strength"])
-    return f"shot-{shot.pk}"
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            shot = services.add_shot(board, data["prompt"], data["camera"], data["dialogue"],
+                                     data["duration"], data["characters"],
+                                     data["reference_strength"])
+        except services.StoryboardError as error:
+            form.add_error(error.field, str(error))
+        else:
+            return f"shot-{shot.pk}"
+    return _refused_shot(request, membership, board, form, new_shot=form)
 
 
 @board_action
 def shot_update(request, membership, board, shot):
     form = ShotForm(request.POST, series=board.episode.series, prefix=f"s{shot.pk}")
-    if not form.is_valid():
-        raise services.StoryboardError(_("Check the shot: %(errors)s")
-                                       % {"errors": form.errors.as_text()})
-    data = form.cleaned_data
-    services.update_shot(shot, data["prompt"], data["camera"], data["dialogue"],
-                         data["duration"], data["characters"], data["use_last_frame"],
-                         data["reference_strength"])
-    return f"shot-{shot.pk}"
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.update_shot(shot, data["prompt"], data["camera"], data["dialogue"],
+                                 data["duration"], data["characters"], data["use_last_frame"],
+                                 data["reference_strength"])
+        except services.StoryboardError as error:
+            form.add_error(error.field, str(error))
+        else:
+            return f"shot-{shot.pk}"
+    return _refused_shot(request, membership, board, form, shot_form=form)
 
 
 @board_action

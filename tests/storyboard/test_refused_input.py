@@ -9,9 +9,13 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from storyboard import services
+from storyboard.models import Shot
+
 pytestmark = pytest.mark.django_db
 
 SCRIPT = b"<html><body><script>alert(document.cookie)</script></body></html>"
+PROMPT = "雨夜的竹林，少女回头，镜头缓慢推进 UNIQUE-PROMPT-7731"
 
 
 @pytest.fixture(autouse=True)
@@ -59,3 +63,34 @@ def test_a_track_named_html_is_stored_under_our_name_and_served_as_audio(
     assert response.status_code == 200
     assert response["Content-Type"] == "audio/wav"
     assert response["X-Content-Type-Options"] == "nosniff"
+
+
+# --- The shot forms ---------------------------------------------------------------------
+
+
+def test_a_new_shot_with_a_too_long_duration_comes_back_with_the_prompt(owner_client, board):
+    response = owner_client.post(url("shot_add", board.episode), {
+        "new-prompt": PROMPT, "new-camera": "wide", "new-dialogue": "台词一",
+        "new-duration": "61"})
+
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert PROMPT in page and "台词一" in page
+    assert "less than or equal to 60" in page
+    assert not Shot.objects.exists()
+
+
+def test_a_shot_update_with_a_too_long_duration_comes_back_with_the_edit(owner_client, board):
+    shot = services.add_shot(board, prompt="旧的提示词")
+    response = owner_client.post(url("shot_update", board.episode, shot.pk), {
+        f"s{shot.pk}-prompt": PROMPT, f"s{shot.pk}-camera": "wide",
+        f"s{shot.pk}-dialogue": "台词二", f"s{shot.pk}-duration": "61"})
+
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert PROMPT in page and "台词二" in page
+    assert "less than or equal to 60" in page
+    shot.refresh_from_db()
+    assert shot.prompt == "旧的提示词"
+    # The page's other forms still post where they did.
+    assert url("shot_add", board.episode) in page
