@@ -13,7 +13,16 @@ def _model_choices(kind: str):
             for spec in registry.of_kind(kind)]
 
 
-class KeyframeForm(forms.Form):
+class ErrorSummaryForm(forms.Form):
+    """A form whose refusal is summed up above it, one line per field error."""
+
+    def field_error_lines(self) -> list[str]:
+        return [f"{self.fields[name].label or name}: {error}"
+                for name, errors in self.errors.items() if name in self.fields
+                for error in errors]
+
+
+class KeyframeForm(ErrorSummaryForm):
     model = forms.ChoiceField(label=_("Model"))
     prompt = forms.CharField(label=_("Prompt"), max_length=500, widget=forms.Textarea(
         attrs={"rows": 2}))
@@ -34,7 +43,7 @@ class KeyframeForm(forms.Form):
                 if data.get(k) not in (None, "")}
 
 
-class ShotForm(forms.Form):
+class ShotForm(ErrorSummaryForm):
     model = forms.ChoiceField(label=_("Model"))
     prompt = forms.CharField(label=_("Prompt"), max_length=500)
     first_job = forms.ChoiceField(label=_("First frame"))

@@ -1,11 +1,13 @@
 """Generation pages: a studio's jobs with live progress, submit, cancel, re-run; the
-staff credit grant. Thin: services do the work, queries read."""
+staff credit grant. Thin: services do the work, queries read. A refused submission comes
+back as the jobs page with the form as it was typed and the reasons beside it."""
 
 from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -24,39 +26,55 @@ def index(request: HttpRequest) -> HttpResponse:
     return redirect("generation:studio_jobs", slug=studio.slug)
 
 
-@login_required
-def studio_jobs(request: HttpRequest, slug: str) -> HttpResponse:
-    studio = membership_or_404(request.user, slug).studio
+def _jobs_page(request: HttpRequest, studio: Studio, keyframe_form: KeyframeForm | None = None,
+               shot_form: ShotForm | None = None, episode: Episode | None = None,
+               status: int = 200) -> HttpResponse:
     jobs = list(queries.jobs_of(studio, limit=50))
     positions = queries.queue_positions()
     for job in jobs:
         job.position = positions.get(str(job.pk))
         job.output_list = queries.output_urls(job)
-    return render(request, "generation/jobs.html", {
+    context = {
         "studio": studio, "jobs": jobs, "balance": credits.balance(studio),
-        "keyframe_form": KeyframeForm(), "shot_form": ShotForm(studio=studio),
-    })
+        "keyframe_form": keyframe_form or KeyframeForm(),
+        "shot_form": shot_form or ShotForm(studio=studio), "episode": episode,
+    }
+    if request.method == "POST":
+        # Served at a POST-only URL: the page's forms come back to where the creator was.
+        context["back_to"] = _next(request) or reverse("generation:studio_jobs",
+                                                       args=[studio.slug])
+    return render(request, "generation/jobs.html", context, status=status)
+
+
+@login_required
+def studio_jobs(request: HttpRequest, slug: str) -> HttpResponse:
+    return _jobs_page(request, membership_or_404(request.user, slug).studio)
+
+
+def _next(request: HttpRequest) -> str:
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}):
+        return target
+    return ""
 
 
 def _back(request: HttpRequest, studio: Studio):
-    target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}):
-        return redirect(target)
-    return redirect("generation:studio_jobs", slug=studio.slug)
+    return redirect(_next(request) or reverse("generation:studio_jobs", args=[studio.slug]))
 
 
-def _submit(request, studio, form, model_key, episode=None):
+def _submit(request, studio, form, model_key, episode=None) -> bool:
+    """Queues the form's job; False, with the reason on the form, when it is refused."""
     try:
         job = services.submit_job(studio, request.user, model_key, form.params(),
                                   episode=episode)
     except services.InsufficientCredits:
-        messages.error(request, _("Not enough credits for this job."))
-        return None
+        form.add_error(None, _("Not enough credits for this job."))
+        return False
     except services.JobError as exc:
-        messages.error(request, str(exc))
-        return None
+        form.add_error(None, str(exc))
+        return False
     messages.success(request, _("Queued. Price: %(price)s credits.") % {"price": job.price})
-    return job
+    return True
 
 
 @login_required
@@ -64,15 +82,14 @@ def _submit(request, studio, form, model_key, episode=None):
 def submit_keyframe(request: HttpRequest, slug: str) -> HttpResponse:
     studio = membership_or_404(request.user, slug).studio
     form = KeyframeForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("Please check the keyframe form."))
-        return _back(request, studio)
+    valid = form.is_valid()
     episode = None
     if form.cleaned_data.get("episode"):
         episode = get_object_or_404(Episode, pk=form.cleaned_data["episode"],
                                     series__studio=studio)
-    _submit(request, studio, form, form.cleaned_data["model"], episode)
-    return _back(request, studio)
+    if valid and _submit(request, studio, form, form.cleaned_data["model"], episode):
+        return _back(request, studio)
+    return _jobs_page(request, studio, keyframe_form=form, episode=episode, status=400)
 
 
 @login_required
@@ -80,11 +97,9 @@ def submit_keyframe(request: HttpRequest, slug: str) -> HttpResponse:
 def submit_shot(request: HttpRequest, slug: str) -> HttpResponse:
     studio = membership_or_404(request.user, slug).studio
     form = ShotForm(request.POST, studio=studio)
-    if not form.is_valid():
-        messages.error(request, _("Please check the shot form."))
+    if form.is_valid() and _submit(request, studio, form, form.cleaned_data["model"]):
         return _back(request, studio)
-    _submit(request, studio, form, form.cleaned_data["model"])
-    return _back(request, studio)
+    return _jobs_page(request, studio, shot_form=form, status=400)
 
 
 @login_required

@@ -1,0 +1,81 @@
+"""A generation form the server refuses comes back as it was typed, with the reason beside
+it, and the page's forms still lead back to where the creator was."""
+
+import pytest
+from django.urls import reverse
+
+from creators import services as creators
+from creators.models import Category
+from generation import credits
+from generation.models import Job
+
+pytestmark = pytest.mark.django_db
+
+PROMPT = "雨夜的竹林，少女回头，镜头缓慢推进，冷色调 UNIQUE-PROMPT-7731"
+SUBMIT = reverse("generation:submit_keyframe", args=["dawn"])
+
+
+@pytest.fixture
+def owner_client(client, owner):
+    client.force_login(owner)
+    client.cookies["django_language"] = "en"
+    return client
+
+
+def test_too_many_steps_come_back_with_the_prompt_and_the_steps_error(owner_client, studio):
+    credits.grant(studio, 100, note="t")
+    response = owner_client.post(SUBMIT, {"model": "tiny-keyframe", "prompt": PROMPT,
+                                          "negative_prompt": "模糊", "steps": "500"})
+
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert PROMPT in page and "模糊" in page and 'value="500"' in page
+    assert "Steps: Ensure this value is less than or equal to 100." in page
+    assert not Job.objects.exists()
+
+
+def test_a_refused_job_comes_back_with_the_prompt_and_the_reason(owner_client, studio):
+    # No credits: the service refuses the job.
+    response = owner_client.post(SUBMIT, {"model": "tiny-keyframe", "prompt": PROMPT,
+                                          "steps": "4"})
+
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert PROMPT in page and "Not enough credits for this job." in page
+    assert not Job.objects.exists()
+
+
+def test_a_refusal_from_the_episode_panel_keeps_the_episode_and_the_way_back(
+        owner_client, studio):
+    series = creators.create_series(studio, title="竹林", category=Category.PREMIUM_2D)
+    episode = creators.create_episode(series, 1, "第一集")
+    back = reverse("creators:episode", args=[studio.slug, episode.ref])
+    response = owner_client.post(SUBMIT, {"model": "tiny-keyframe", "prompt": PROMPT,
+                                          "steps": "500", "episode": episode.pk,
+                                          "next": back})
+
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert f'name="next" value="{back}"' in page
+    assert f'name="episode" value="{episode.pk}"' in page
+
+    credits.grant(studio, 100, note="t")  # sent again, as the page has it, with fewer steps
+    response = owner_client.post(SUBMIT, {"model": "tiny-keyframe", "prompt": PROMPT,
+                                          "steps": "4", "episode": episode.pk,
+                                          "next": back})
+    assert response.status_code == 302 and response["Location"] == back
+    assert Job.objects.get().episode == episode
+
+
+def test_a_refused_shot_comes_back_with_the_prompt(owner_client, studio):
+    keyframe = Job.objects.create(studio=studio, kind=Job.Kind.KEYFRAME, state=Job.State.SUCCEEDED,
+                                  model_key="tiny-keyframe", params={"prompt": "竹林"}, price=2,
+                                  outputs=[{"path": f"generation/{studio.pk}/k.png"}])
+    response = owner_client.post(reverse("generation:submit_shot", args=["dawn"]),
+                                 {"model": "tiny-motion", "prompt": PROMPT, "frames": "9",
+                                  "first_job": str(keyframe.pk), "seed": "-1"})
+
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert PROMPT in page and "Seed: Ensure this value is greater than or equal to 0." in page
+    assert Job.objects.count() == 1
