@@ -9,7 +9,7 @@ from pathlib import Path
 
 from django.core.exceptions import ValidationError
 from django.core.files import File
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F, Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -55,6 +55,7 @@ class StoryboardError(Exception):
 
 # A stored upload is named by us, with the suffix of what its content was found to be: the
 # name the user gave (voice.html) never reaches the media folder, nor the served type.
+IMAGE_SUFFIXES = {"JPEG": ".jpg", "PNG": ".png", "WEBP": ".webp"}
 AUDIO_SUFFIXES = {"wav": ".wav", "mp3": ".mp3", "aac": ".aac", "ogg": ".ogg",
                   "flac": ".flac", "mov,mp4,m4a,3gp,3g2,mj2": ".m4a",
                   "matroska,webm": ".webm"}
@@ -82,27 +83,42 @@ def _stored_as(upload, stem: str, suffix: str) -> File:
 # --- Characters -------------------------------------------------------------------------
 
 
+def _checked_image(upload) -> File:
+    """The reference picture, checked by its content, under a name of ours; nothing is
+    stored when it is refused."""
+    from creators.media import MediaRefused, check_image
+
+    with _on_disk(upload) as path:
+        try:
+            image_format = check_image(path)
+        except MediaRefused as refused:
+            raise StoryboardError(str(refused), field="reference") from None
+    return _stored_as(upload, "reference", IMAGE_SUFFIXES[image_format])
+
+
 def create_character(series: Series, name: str, description: str = "",
                      references=()) -> Character:
-    with transaction.atomic():
-        character = Character.objects.create(series=series, name=name.strip(),
-                                             description=description.strip())
-        for upload in references:
-            ReferenceImage.objects.create(character=character, image=upload)
+    """The character with its reference pictures, or nothing at all: every picture is
+    checked before the character is saved."""
+    pictures = [_checked_image(upload) for upload in references]
+    name = name.strip()
+    taken = StoryboardError(_("This series already has a character named %(name)s.")
+                            % {"name": name}, field="name")
+    if Character.objects.filter(series=series, name=name).exists():
+        raise taken
+    try:
+        with transaction.atomic():
+            character = Character.objects.create(series=series, name=name,
+                                                 description=description.strip())
+            for picture in pictures:
+                ReferenceImage.objects.create(character=character, image=picture)
+    except IntegrityError:  # the same name saved at the same moment
+        raise taken from None
     return character
 
 
 def add_reference(character: Character, upload) -> ReferenceImage:
-    from creators.media import MediaRefused, check_image
-
-    reference = ReferenceImage.objects.create(character=character, image=upload)
-    try:
-        check_image(reference.image.path)
-    except MediaRefused as refused:
-        reference.image.delete(save=False)
-        reference.delete()
-        raise StoryboardError(str(refused)) from None
-    return reference
+    return ReferenceImage.objects.create(character=character, image=_checked_image(upload))
 
 
 # --- Storyboard and shots ---------------------------------------------------------------

@@ -223,18 +223,15 @@ def characters(request: HttpRequest, slug: str, series_slug: str) -> HttpRespons
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            character = services.create_character(series, data["name"], data["description"])
-            if data.get("reference"):
-                services.add_reference(character, data["reference"])
+            services.create_character(series, data["name"], data["description"],
+                                      [data["reference"]] if data.get("reference") else [])
         except services.StoryboardError as error:
-            messages.error(request, str(error))
+            form.add_error(error.field, str(error))
         else:
             messages.success(request, _("Character saved."))
-        return redirect("storyboard:characters", slug=slug, series_slug=series_slug)
+            return redirect("storyboard:characters", slug=slug, series_slug=series_slug)
     return render(request, "storyboard/characters.html", {
         "studio": membership.studio, "membership": membership, "series": series,
         "characters": queries.characters_of(series), "form": form,
         "episodes": series.episodes.all(),
-    })
-
-
+    }, status=400 if form.errors else 200)
