@@ -19,7 +19,14 @@ from revenue.models import (
     RevenueLine,
     SettlementRun,
 )
-from revenue.services import coefficients, compute_line, mg_outstanding, policy_for, q
+from revenue.services import (
+    coefficients,
+    compute_line,
+    mg_outstanding,
+    money_sum,
+    policy_for,
+    q,
+)
 
 from .models import Payout
 from .services import available, pending
@@ -32,7 +39,7 @@ def _s(x) -> str:
 
 
 def _sum(qs, field="amount") -> Decimal:
-    return qs.aggregate(s=Sum(field))["s"] or ZERO
+    return money_sum(qs, field)
 
 
 def estimate(studio: Studio) -> dict:

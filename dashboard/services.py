@@ -4,13 +4,19 @@ import datetime
 from decimal import Decimal, InvalidOperation
 
 from django.db import IntegrityError, transaction
-from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from creators.models import Studio, User
 from revenue.models import Account
-from revenue.services import ClosedPeriodError, balance, post_payout, q, studio_account
+from revenue.services import (
+    ClosedPeriodError,
+    balance,
+    money_sum,
+    post_payout,
+    q,
+    studio_account,
+)
 
 from .models import Payout
 
@@ -23,8 +29,7 @@ class PayoutError(Exception):
 
 
 def pending(studio: Studio) -> Decimal:
-    return (Payout.objects.filter(studio=studio, state=Payout.State.REQUESTED)
-            .aggregate(s=Sum("amount"))["s"] or Decimal("0.00"))
+    return money_sum(Payout.objects.filter(studio=studio, state=Payout.State.REQUESTED))
 
 
 def available(studio: Studio) -> Decimal:

@@ -4,7 +4,7 @@ import csv
 import io
 from decimal import Decimal
 
-from django.db.models import Q, Sum
+from django.db.models import Q
 
 from creators.models import Studio, User
 from revenue.models import (
@@ -15,7 +15,7 @@ from revenue.models import (
     RevenueLine,
     SettlementRun,
 )
-from revenue.services import RevenueError, q
+from revenue.services import RevenueError, money_sum, money_total, money_value, q
 
 ZERO = Decimal("0.00")
 TOTAL_KEYS = ["opening_balance", "earned_share", "incentives", "mg_advanced", "mg_recouped",
@@ -27,7 +27,7 @@ def _s(x) -> str:
 
 
 def _sum(qs) -> Decimal:
-    return qs.aggregate(s=Sum("amount"))["s"] or ZERO
+    return money_sum(qs)
 
 
 def statement(period: str, studio: Studio | None = None, licensor: User | None = None) -> dict:
@@ -126,10 +126,11 @@ def rights_holders():
 
 
 def trial_balance() -> list[dict]:
-    rows = (LedgerEntry.objects.values("account_id").annotate(total=Sum("amount"))
-            .order_by("account_id"))
+    rows = list(LedgerEntry.objects.values("account_id").annotate(total=money_total())
+                .order_by("account_id"))
     accounts = Account.objects.in_bulk([r["account_id"] for r in rows])
-    return [{"account": accounts[r["account_id"]], "balance": r["total"]} for r in rows]
+    return [{"account": accounts[r["account_id"]], "balance": money_value(r["total"])}
+            for r in rows]
 
 
 def policy_history() -> tuple[list[PolicyVersion], list[dict]]:
@@ -199,10 +200,10 @@ def run_totals() -> dict:
     """Per period: what the run credited to payees, by entry kind."""
     rows = (LedgerEntry.objects.exclude(account__kind__startswith="platform")
             .exclude(transaction__run__isnull=True)
-            .values("transaction__run__period", "kind").annotate(total=Sum("amount")))
+            .values("transaction__run__period", "kind").annotate(total=money_total()))
     out: dict = {}
     for r in rows:
-        out.setdefault(r["transaction__run__period"], {})[r["kind"]] = r["total"]
+        out.setdefault(r["transaction__run__period"], {})[r["kind"]] = money_value(r["total"])
     return out
 
 

@@ -16,7 +16,8 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import NamedTuple
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Case, Count, Sum, When
+from django.db.models import BigIntegerField, Case, Count, F, Sum, When
+from django.db.models.functions import Cast, Round
 from django.utils import timezone
 
 from creators.models import Episode, Series, Studio, User
@@ -672,8 +673,30 @@ def post_payout(studio: Studio, amount: Decimal, day: datetime.date) -> LedgerTr
     return post(period_of(day), day, f"payout to {studio.slug}", legs)
 
 
+def money_total(field: str = "amount") -> Sum:
+    """The sum of a money column (two decimals) as an aggregate, exact on every database;
+    money_value() reads it. SQLite adds decimal columns as doubles and Django reads the
+    total back to 15 significant digits (9999999999999.99 + 3 × 0.01 gave
+    10000000000000.0), so there each amount is added as integer fen."""
+    if connection.vendor == "sqlite":
+        return Sum(Cast(Round(F(field) * 100), BigIntegerField()))
+    return Sum(field)
+
+
+def money_value(total) -> Decimal:
+    """The Decimal of a money_total() (0.00 for no rows)."""
+    if total is None:
+        return Decimal("0.00")
+    return Decimal(total).scaleb(-2) if connection.vendor == "sqlite" else total
+
+
+def money_sum(rows, field: str = "amount") -> Decimal:
+    """The exact sum of a money column over a queryset."""
+    return money_value(rows.aggregate(s=money_total(field))["s"])
+
+
 def balance(account: Account) -> Decimal:
-    return account.entries.aggregate(s=Sum("amount"))["s"] or Decimal("0.00")
+    return money_sum(account.entries.all())
 
 
 # --- Settlement ---------------------------------------------------------------------------
@@ -870,8 +893,8 @@ def _outstanding_by(field: str, **filters) -> dict:
     """mg_outstanding for many series (or licenses) in one grouped query."""
     rows = (LedgerEntry.objects.filter(kind__in=["mg_advance", "mg_recoup"], **filters)
             .exclude(account__kind__startswith="platform")
-            .values(field).annotate(s=Sum("amount")).values_list(field, "s"))
-    return dict(rows)
+            .values(field).annotate(s=money_total()).values_list(field, "s"))
+    return {key: money_value(total) for key, total in rows}
 
 
 def _run_groups(run, bounds: list, before=None) -> list[dict]:
@@ -1058,4 +1081,4 @@ def mg_outstanding(**filters) -> Decimal:
     entries `filters` select (series=…, license=…, series__studio=…, account__user=…)."""
     payee = LedgerEntry.objects.filter(kind__in=["mg_advance", "mg_recoup"], **filters).exclude(
         account__kind__startswith="platform")
-    return payee.aggregate(s=Sum("amount"))["s"] or Decimal("0.00")
+    return money_sum(payee)

@@ -8,7 +8,6 @@ import io
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import Sum
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -16,7 +15,7 @@ from creators.catalog import import_catalog
 from creators.models import Studio, User
 from revenue.models import LedgerEntry, LedgerTransaction
 from revenue.queries import statement
-from revenue.services import create_policy, import_revenue, post_payout, settle
+from revenue.services import create_policy, import_revenue, money_sum, post_payout, settle
 from tests.revenue.conftest import POLICY, catalog, csv_bytes
 
 dec = st.decimals(min_value=0, max_value=50, places=2, allow_nan=False, allow_infinity=False)
@@ -28,7 +27,7 @@ line = st.tuples(st.integers(0, 2), st.integers(0, 58), st.integers(0, 3_000_000
 
 
 def _sum(qs) -> Decimal:
-    return qs.aggregate(s=Sum("amount"))["s"] or Decimal("0.00")
+    return money_sum(qs)
 
 
 @settings(max_examples=15, deadline=None,
