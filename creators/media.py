@@ -32,13 +32,17 @@ class VideoFacts:
 
 def _open(path: Path):
     try:
-        return av.open(str(path), metadata_errors="ignore")
+        # The stream's parameters are read without decoding a frame (FFmpeg decodes a few
+        # to fill them in otherwise), so no picture is decoded before its size is checked.
+        return av.open(str(path), metadata_errors="ignore", options={"skip_frame": "all"})
     except (av.FFmpegError, UnicodeDecodeError, ValueError):
         raise MediaRefused(_("This file is not a video we can read (corrupt or unknown format)."))
 
 
-def video_facts(path: Path) -> VideoFacts:
-    """Reads the real container and stream; raises MediaRefused for anything unreadable."""
+def video_facts(path: Path, rules=None) -> VideoFacts:
+    """Reads the real container and stream; raises MediaRefused for anything unreadable,
+    too large to decode or cut short. `rules` (check_video's) judge the header's facts
+    before a frame is decoded; whatever the rules, nothing over 1080×1920 is decoded."""
     container = _open(path)
     with container:
         if container.format.name not in MP4_FORMATS:
@@ -57,22 +61,79 @@ def video_facts(path: Path) -> VideoFacts:
             raise MediaRefused(_("The video's duration cannot be read."))
         fps = Fraction(stream.average_rate or stream.guessed_rate or 0)
         facts = VideoFacts(duration, stream.width, stream.height, fps, stream.codec_context.name)
-        decoded = 0
-        try:
-            for frame in container.decode(stream):
-                frame.to_ndarray(format="rgb24")
-                decoded += 1
-                if decoded >= DECODE_CHECK_FRAMES:
-                    break
-        except (av.FFmpegError, ValueError):
-            decoded = 0
-        if decoded == 0:
-            raise MediaRefused(_("The video does not decode: the file is corrupt."))
+        if rules is not None:
+            rules(facts)
+        _check_decodable_size(facts.width, facts.height)
+        _check_first_frames_decode(container, stream)
+        _check_complete(container, stream, Path(path).stat().st_size, facts)
     return facts
 
 
+def _check_decodable_size(width: int, height: int) -> None:
+    if not width or not height:
+        raise MediaRefused(_("The video has no picture size."))
+    if width > conf.VIDEO_MAX_WIDTH or height > conf.VIDEO_MAX_HEIGHT:
+        raise MediaRefused(
+            _("The video is %(w)s×%(h)s; the largest allowed is 1080×1920.")
+            % {"w": width, "h": height}
+        )
+
+
+def _check_first_frames_decode(container, stream) -> None:
+    decoded = 0
+    try:
+        for frame in container.decode(stream):
+            # A stream may change its size after the header: judge each picture too.
+            _check_decodable_size(frame.width, frame.height)
+            frame.to_ndarray(format="rgb24")
+            decoded += 1
+            if decoded >= DECODE_CHECK_FRAMES:
+                break
+    except (av.FFmpegError, ValueError):
+        decoded = 0
+    if decoded == 0:
+        raise MediaRefused(_("The video does not decode: the file is corrupt."))
+
+
+def _check_complete(container, stream, file_size: int, facts: VideoFacts) -> None:
+    """Refuses a file cut short. With the index (moov) ahead of the pictures, as streaming
+    exports write it, a cut keeps the header and its full duration, and the first frames
+    still decode. Demuxes from the last keyframe on, decoding one frame: every sample must
+    lie whole inside the file, and the last must reach the duration the header claims."""
+    incomplete = MediaRefused(
+        _("The video is incomplete: the file ends before its last frames (corrupt or cut "
+          "short)."))
+    time_base = stream.time_base or Fraction(1, av.time_base)
+    start = Fraction(stream.start_time or 0) * time_base
+    end = start + facts.duration
+    # Up to a frame and a half of slack: the header and the samples may round differently.
+    slack = Fraction(1, 2) + (1 / facts.fps if facts.fps else 0)
+    last_end, decoded = None, False
+    try:
+        container.seek(int(end / time_base), stream=stream, backward=True)
+        for packet in container.demux(stream):
+            if packet.size == 0:
+                continue  # the demuxer's end-of-stream marker
+            if packet.is_corrupt or (packet.pos or 0) + packet.size > file_size:
+                raise incomplete
+            if packet.pts is not None:
+                packet_end = (packet.pts + (packet.duration or 0)) * time_base
+                last_end = packet_end if last_end is None else max(last_end, packet_end)
+            if not decoded:
+                decoded = bool(stream.codec_context.decode(packet))
+        if not decoded:
+            decoded = bool(stream.codec_context.decode(None))
+    except av.FFmpegError:
+        raise incomplete
+    if not decoded or last_end is None or last_end < end - slack:
+        raise incomplete
+
+
 def check_video(path: Path) -> VideoFacts:
-    facts = video_facts(path)
+    return video_facts(path, rules=_check_upload_rules)
+
+
+def _check_upload_rules(facts: VideoFacts) -> None:
     if not facts.width or not facts.height:
         raise MediaRefused(_("The video has no picture size."))
     ratio = Fraction(facts.width, facts.height) / Fraction(9, 16)
@@ -87,17 +148,12 @@ def check_video(path: Path) -> VideoFacts:
             _("The video lasts %(s).1f s; it must last between 30 seconds and 5 minutes.")
             % {"s": seconds}
         )
-    if facts.width > conf.VIDEO_MAX_WIDTH or facts.height > conf.VIDEO_MAX_HEIGHT:
-        raise MediaRefused(
-            _("The video is %(w)s×%(h)s; the largest allowed is 1080×1920.")
-            % {"w": facts.width, "h": facts.height}
-        )
+    _check_decodable_size(facts.width, facts.height)
     if facts.fps > conf.VIDEO_MAX_FPS:
         raise MediaRefused(
             _("The video runs at %(fps).1f frames per second; the most allowed is 60.")
             % {"fps": float(facts.fps)}
         )
-    return facts
 
 
 def check_image(path: Path) -> str:

@@ -4,6 +4,7 @@ and an episode, and a client that uploads in chunks through the real views."""
 import io
 import json
 import struct
+import tempfile
 import zlib
 from fractions import Fraction
 from pathlib import Path
@@ -40,6 +41,20 @@ def make_video(width=36, height=64, seconds=31, fps=2, container="mp4") -> bytes
         MEDIA_CACHE[key] = buf.getvalue()
     return MEDIA_CACHE[key]
 
+
+def make_faststart_video(**kwargs) -> bytes:
+    """make_video's pictures with the index (moov) ahead of them, as streaming exports
+    write it: cut such a file short and its header, duration included, still reads."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "faststart.mp4"  # faststart rewrites a real file at the end
+        with av.open(io.BytesIO(make_video(**kwargs))) as src, \
+                av.open(str(path), "w", format="mp4", options={"movflags": "faststart"}) as out:
+            stream = out.add_stream_from_template(src.streams.video[0])
+            for packet in src.demux(src.streams.video[0]):
+                if packet.dts is not None:
+                    packet.stream = stream
+                    out.mux(packet)
+        return path.read_bytes()
 
 def make_png(width=90, height=160) -> bytes:
     buf = io.BytesIO()
