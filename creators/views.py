@@ -359,19 +359,36 @@ def _upload_json(upload: Upload, **extra) -> dict:
             "status": upload.status, "reason": upload.reason, "kind": upload.kind, **extra}
 
 
+def _upload_request(body: bytes) -> tuple[str, str, int]:
+    """The kind, filename and size a client announces; a ValueError says what is wrong."""
+    try:
+        data = json.loads(body or b"{}")
+    except (ValueError, RecursionError):
+        raise ValueError(_("Malformed request."))
+    if not isinstance(data, dict):
+        raise ValueError(_("The request must be a JSON object."))
+    kind, filename, size = data.get("kind", ""), data.get("filename", ""), data.get("size")
+    if not isinstance(kind, str):
+        raise ValueError(_("Unknown upload kind."))
+    if not isinstance(filename, str):
+        raise ValueError(_("The filename must be text."))
+    # Not bool (an int to Python), nor a float, which may be 2.5, NaN or 1e400 (infinite).
+    if type(size) is not int or size < 0:
+        raise ValueError(_("The size must be the file's length in bytes, a whole number."))
+    return kind, filename, size
+
+
 @login_required
 @require_POST
 def upload_create(request: HttpRequest, slug: str, ref: str) -> JsonResponse:
     membership = membership_or_404(request.user, slug)
     episode = episode_or_404(membership.studio, ref)
     try:
-        data = json.loads(request.body or b"{}")
-        size = int(data.get("size", 0))
-    except (ValueError, TypeError):
-        return JsonResponse({"error": _("Malformed request.")}, status=400)
+        kind, filename, size = _upload_request(request.body)
+    except ValueError as error:
+        return JsonResponse({"error": str(error)}, status=400)
     try:
-        upload = services.start_upload(request.user, episode, str(data.get("kind", "")),
-                                       str(data.get("filename", "")), size)
+        upload = services.start_upload(request.user, episode, kind, filename, size)
     except services.UploadError as error:
         return upload_error_response(error)
     from django.conf import settings
