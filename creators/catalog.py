@@ -3,9 +3,12 @@ graded episodes from another platform. All or nothing: every problem is listed."
 
 import datetime
 import json
+import re
 from decimal import Decimal, InvalidOperation
 
-from django.db import IntegrityError, transaction
+from django.core.exceptions import ValidationError
+from django.core.validators import DecimalValidator
+from django.db import DataError, IntegrityError, models, transaction
 
 from creators.models import Category, Episode, Grade, Series, Studio, User
 from creators.services import create_studio
@@ -13,6 +16,31 @@ from library.models import IP, License
 
 ROLES = {"creator": "is_creator", "rights_holder": "is_rights_holder",
          "reviewer": "is_reviewer", "finance": "is_finance"}
+
+
+def _field(model, name: str) -> models.Field:
+    return model._meta.get_field(name)
+
+
+# Each item's text values: whether the item needs it (references, checked further on, are
+# not needed here) and the model field that stores it, whose length and alphabet it must fit.
+TEXTS = {
+    "users": {"username": (True, _field(User, "username")),
+              "email": (False, _field(User, "email"))},
+    "studios": {"slug": (True, _field(Studio, "slug")), "name": (True, _field(Studio, "name")),
+                "owner": (False, None)},
+    "ips": {"slug": (True, _field(IP, "slug")), "title": (True, _field(IP, "title")),
+            "kind": (False, None), "rights_holder": (False, None)},
+    "licenses": {"ip": (False, None), "studio": (False, None)},
+    "series": {"slug": (True, _field(Series, "slug")), "title": (True, _field(Series, "title")),
+               "studio": (False, None), "category": (False, None), "ip": (False, None)},
+    "episodes": {"ref": (False, _field(Episode, "ref")), "title": (True, _field(Episode, "title")),
+                 "series": (False, None), "grade": (False, None)},
+}
+SLUG = re.compile(r"[-a-zA-Z0-9_]+")
+NUMBER = re.compile(r"[+-]?[0-9]+(\.[0-9]+)?([eE][+-]?[0-9]+)?")
+DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+NUMBER_MAX = 2**31 - 1  # the largest PositiveIntegerField every database holds
 
 
 class CatalogError(Exception):
@@ -23,18 +51,79 @@ class CatalogError(Exception):
 
 def _date(value, where, problems):
     try:
-        return datetime.date.fromisoformat(str(value))
+        if isinstance(value, str) and DATE.fullmatch(value):
+            return datetime.date.fromisoformat(value)
     except ValueError:
-        problems.append(f"{where}: bad date {value!r}")
+        pass
+    problems.append(f"{where}: bad date {value!r}")
+    return None
+
+
+def _decimal(value, where: str, name: str, field: models.DecimalField, problems):
+    """`value` as the Decimal that `field` stores exactly; otherwise None and a problem
+    (a value beyond the field's digits would be stored anyway and break settlement)."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        text = str(value)
+    else:
+        text = value if isinstance(value, str) else ""
+    if not NUMBER.fullmatch(text):  # not NaN, Infinity, 1_000 or full-width digits
+        problems.append(f"{where}: {name} must be a number, not {value!r}")
         return None
+    try:
+        number = Decimal(text)  # InvalidOperation for an exponent beyond Decimal's own
+        DecimalValidator(field.max_digits, field.decimal_places)(number)
+    except (InvalidOperation, ValidationError):
+        problems.append(f"{where}: {name} {value!r} has more than "
+                        f"{field.max_digits - field.decimal_places} digits before the point "
+                        f"or {field.decimal_places} after")
+        return None
+    return number
+
+
+def _texts(section: str, item: dict, where: str, problems: list[str]) -> None:
+    for key, (needed, field) in TEXTS[section].items():
+        value = item.get(key)
+        if not value:
+            if needed:
+                problems.append(f"{where}: {key} is missing")
+        elif field is not None and len(value) > field.max_length:
+            problems.append(f"{where}: {key} is longer than {field.max_length} characters")
+        elif isinstance(field, models.SlugField) and not SLUG.fullmatch(value):
+            problems.append(f"{where}: {key} may hold only letters, digits, - and _")
+
+
+def _shape(data: dict) -> list[str]:
+    """What would make the other checks misread the catalog: a section that is not a list
+    of objects, or text that is not text. Reported alone, before the rest is read."""
+    problems = []
+    for section, texts in TEXTS.items():
+        items = data.get(section, [])
+        if not isinstance(items, list):
+            problems.append(f"{section} must be a list")
+            continue
+        for i, item in enumerate(items):
+            if not isinstance(item, dict):
+                problems.append(f"{section}[{i}] must be an object")
+                continue
+            for key in texts:
+                if item.get(key) is not None and not isinstance(item[key], str):
+                    problems.append(f"{section}[{i}]: {key} must be text, not {item[key]!r}")
+            roles = item.get("roles", []) if section == "users" else []
+            if not isinstance(roles, list) or not all(isinstance(r, str) for r in roles):
+                problems.append(f"{section}[{i}]: roles must be a list of role names, "
+                                f"not {roles!r}")
+    return problems
 
 
 def _check(data: dict) -> list[str]:
-    problems: list[str] = []
     if not isinstance(data, dict):
         return ["the catalog is a JSON object"]
+    problems = _shape(data)
+    if problems:
+        return problems
     users = {u.get("username") for u in data.get("users", [])}
     for i, u in enumerate(data.get("users", [])):
+        _texts("users", u, f"users[{i}] {u.get('username')}", problems)
         bad = set(u.get("roles", [])) - set(ROLES)
         if bad:
             problems.append(f"users[{i}] {u.get('username')}: unknown roles {sorted(bad)}")
@@ -46,6 +135,7 @@ def _check(data: dict) -> list[str]:
 
     studios = {}
     for i, s in enumerate(data.get("studios", [])):
+        _texts("studios", s, f"studios[{i}] {s.get('slug')}", problems)
         if Studio.objects.filter(slug=s.get("slug")).exists() or s.get("slug") in studios:
             problems.append(f"studios[{i}] {s.get('slug')}: slug already taken")
         if not user_exists(s.get("owner")):
@@ -57,6 +147,7 @@ def _check(data: dict) -> list[str]:
 
     ips = {}
     for i, ip in enumerate(data.get("ips", [])):
+        _texts("ips", ip, f"ips[{i}] {ip.get('slug')}", problems)
         if IP.objects.filter(slug=ip.get("slug")).exists() or ip.get("slug") in ips:
             problems.append(f"ips[{i}] {ip.get('slug')}: slug already taken")
         if ip.get("kind") not in IP.Kind.values:
@@ -69,6 +160,7 @@ def _check(data: dict) -> list[str]:
     licenses = {}  # (ip, studio) -> (start, end)
     for i, lic in enumerate(data.get("licenses", [])):
         where = f"licenses[{i}] {lic.get('ip')}→{lic.get('studio')}"
+        _texts("licenses", lic, where, problems)
         if lic.get("ip") not in ips and not IP.objects.filter(slug=lic.get("ip")).exists():
             problems.append(f"{where}: unknown IP")
         if not studio_exists(lic.get("studio")):
@@ -77,15 +169,16 @@ def _check(data: dict) -> list[str]:
         end = _date(lic.get("ends_on"), where, problems)
         if start and end and end < start:
             problems.append(f"{where}: the term ends before it starts")
-        try:
-            share = Decimal(str(lic.get("licensor_share")))
-            mg = Decimal(str(lic.get("minimum_guarantee", "0")))
-            if not (0 <= share <= 1):
-                problems.append(f"{where}: licensor_share must be between 0 and 1")
-            if mg < 0 or -mg.as_tuple().exponent > 2:
-                problems.append(f"{where}: minimum_guarantee must be ≥ 0 with 2 decimals")
-        except InvalidOperation:
-            problems.append(f"{where}: bad licensor_share or minimum_guarantee")
+        if not isinstance(lic.get("exclusive"), bool):
+            problems.append(f"{where}: exclusive must be true or false")
+        share = _decimal(lic.get("licensor_share"), where, "licensor_share",
+                         _field(License, "licensor_share"), problems)
+        if share is not None and not (0 <= share <= 1):
+            problems.append(f"{where}: licensor_share must be between 0 and 1")
+        mg = _decimal(lic.get("minimum_guarantee", "0"), where, "minimum_guarantee",
+                      _field(License, "minimum_guarantee"), problems)
+        if mg is not None and mg < 0:
+            problems.append(f"{where}: minimum_guarantee must be ≥ 0")
         if any(k[:2] == (lic.get("ip"), lic.get("studio")) for k in licenses):
             problems.append(f"{where}: a second license of this IP for this studio")
         if start and end:
@@ -105,6 +198,9 @@ def _check(data: dict) -> list[str]:
     series = {}
     for i, s in enumerate(data.get("series", [])):
         where = f"series[{i}] {s.get('slug')}"
+        _texts("series", s, where, problems)
+        if not isinstance(s.get("exclusive", False), bool):
+            problems.append(f"{where}: exclusive must be true or false")
         if Series.objects.filter(slug=s.get("slug")).exists() or s.get("slug") in series:
             problems.append(f"{where}: slug already taken")
         if not studio_exists(s.get("studio")):
@@ -119,6 +215,7 @@ def _check(data: dict) -> list[str]:
     refs = set()
     for i, e in enumerate(data.get("episodes", [])):
         where = f"episodes[{i}] {e.get('ref')}"
+        _texts("episodes", e, where, problems)
         ref = e.get("ref")
         if not ref or ref in refs or Episode.objects.filter(ref=ref).exists():
             problems.append(f"{where}: missing or duplicate ref")
@@ -128,12 +225,11 @@ def _check(data: dict) -> list[str]:
             problems.append(f"{where}: unknown series {e.get('series')!r}")
         if e.get("grade") not in Grade.values:
             problems.append(f"{where}: grade must be one of S, A, B, C")
-        if not isinstance(e.get("number"), int) or e.get("number") < 1:
-            problems.append(f"{where}: number must be a positive integer")
-        try:
-            if Decimal(str(e.get("duration_seconds"))) <= 0:
-                raise InvalidOperation
-        except InvalidOperation:
+        if type(e.get("number")) is not int or not 1 <= e["number"] <= NUMBER_MAX:
+            problems.append(f"{where}: number must be a whole number from 1 to {NUMBER_MAX}")
+        seconds = _decimal(e.get("duration_seconds"), where, "duration_seconds",
+                           _field(Episode, "duration_seconds"), problems)
+        if seconds is not None and seconds <= 0:
             problems.append(f"{where}: duration_seconds must be positive")
         day = _date(e.get("published_on"), where, problems)
         if s and s.get("ip") and day:
@@ -151,7 +247,7 @@ def import_catalog(data: dict) -> dict:
     try:
         with transaction.atomic():
             return _create(data)
-    except IntegrityError as exc:
+    except (IntegrityError, DataError) as exc:
         raise CatalogError([f"the database refused the catalog: {exc}"]) from exc
 
 
@@ -159,7 +255,7 @@ def _create(data: dict) -> dict:
     users = {}
     for u in data.get("users", []):
         user, created = User.objects.get_or_create(
-            username=u["username"], defaults={"email": u.get("email", "")})
+            username=u["username"], defaults={"email": u.get("email") or ""})
         roles = set(u.get("roles", []))
         for role, field in ROLES.items():
             if role in roles:
