@@ -1,6 +1,7 @@
 """Forms for accounts, studios, series and episodes."""
 
 import tempfile
+import uuid
 from pathlib import Path
 
 from django import forms
@@ -33,7 +34,8 @@ class SignUpForm(UserCreationForm):
 
 
 def checked_image(upload):
-    """A newly uploaded image, checked by its content with Pillow (pixel limit included)."""
+    """A newly uploaded image, checked by its content with Pillow (pixel limit included),
+    renamed by what it is."""
     if not isinstance(upload, UploadedFile):
         return upload
     if upload.size > conf.COVER_MAX_BYTES:
@@ -43,10 +45,13 @@ def checked_image(upload):
             tmp.write(chunk)
         tmp.flush()
         try:
-            media.check_image(Path(tmp.name))
+            image_format = media.check_image(Path(tmp.name))
         except media.MediaRefused as refused:
             raise forms.ValidationError(str(refused))
     upload.seek(0)
+    # Stored under a name of ours with its real format's suffix, never the one sent: a
+    # PNG sent as cover.html is kept as a .png (and so served as a picture).
+    upload.name = f"{uuid.uuid4().hex[:12]}{media.IMAGE_SUFFIXES[image_format]}"
     return upload
 
 

@@ -13,7 +13,9 @@ from creators import conf
 
 # The ISO base media family as libavformat names it; anything else is not an MP4.
 MP4_FORMATS = {"mov,mp4,m4a,3gp,3g2,mj2", "mp4", "mov"}
-IMAGE_FORMATS = {"JPEG", "PNG", "WEBP"}
+# The image formats accepted, and the suffix a stored one gets (never the name it came with).
+IMAGE_SUFFIXES = {"JPEG": ".jpg", "PNG": ".png", "WEBP": ".webp"}
+IMAGE_FORMATS = set(IMAGE_SUFFIXES)
 DECODE_CHECK_FRAMES = 12
 
 

@@ -487,7 +487,7 @@ def finalize_upload(upload: Upload) -> Episode:
             suffix = ".mp4"
         else:
             image_format = media.check_image(part)
-            suffix = {"JPEG": ".jpg", "PNG": ".png", "WEBP": ".webp"}[image_format]
+            suffix = media.IMAGE_SUFFIXES[image_format]
     except media.MediaRefused as refused:
         _refuse(upload, str(refused))
         raise UploadError(str(refused), status=422)

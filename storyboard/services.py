@@ -55,7 +55,6 @@ class StoryboardError(Exception):
 
 # A stored upload is named by us, with the suffix of what its content was found to be: the
 # name the user gave (voice.html) never reaches the media folder, nor the served type.
-IMAGE_SUFFIXES = {"JPEG": ".jpg", "PNG": ".png", "WEBP": ".webp"}
 AUDIO_SUFFIXES = {"wav": ".wav", "mp3": ".mp3", "aac": ".aac", "ogg": ".ogg",
                   "flac": ".flac", "mov,mp4,m4a,3gp,3g2,mj2": ".m4a",
                   "matroska,webm": ".webm"}
@@ -86,7 +85,7 @@ def _stored_as(upload, stem: str, suffix: str) -> File:
 def _checked_image(upload) -> File:
     """The reference picture, checked by its content, under a name of ours; nothing is
     stored when it is refused."""
-    from creators.media import MediaRefused, check_image
+    from creators.media import IMAGE_SUFFIXES, MediaRefused, check_image
 
     with _on_disk(upload) as path:
         try:

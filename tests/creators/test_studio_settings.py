@@ -29,6 +29,22 @@ def test_a_member_edits_the_profile_with_an_avatar_checked_by_content(client, me
     assert studio.avatar.read() == make_png()
 
 
+def test_an_avatar_is_stored_by_what_it_is_not_by_the_name_it_came_with(client, member,
+                                                                         studio, media_root):
+    client.force_login(member)
+    url = reverse("creators:studio_edit", args=["dawn"])
+    # (Django's ImageField already refuses a name without a picture's suffix, .html say.)
+    disguised = SimpleUploadedFile("我的头像.jpg", make_png(), content_type="image/jpeg")
+    assert client.post(url, {"name": "Dawn", "bio": "", "avatar": disguised}).status_code == 302
+    studio.refresh_from_db()
+    name = studio.avatar.name
+    assert name.startswith("studios/avatars/") and name.endswith(".png")
+    assert "头像" not in name
+    served = client.get(studio.avatar.url)
+    assert served["Content-Type"] == "image/png"
+    assert b"".join(served.streaming_content) == make_png()
+
+
 def test_an_owner_keeps_payout_details_that_the_studio_page_never_shows(client, owner,
                                                                        studio):
     client.force_login(owner)
