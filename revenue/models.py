@@ -36,7 +36,25 @@ class PolicyVersion(models.Model):
         return super().delete(*args, **kwargs)
 
     def is_used(self) -> bool:
-        return self.pk is not None and RevenueLine.objects.filter(policy_id=self.pk).exists()
+        """Used by a settlement: it priced a line, it was a run's end-of-period policy
+        (uplift and hit bonus), or it priced an episode's minimum guarantee (the version
+        effective on the publish date of an episode whose advance is posted)."""
+        if self.pk is None:
+            return False
+        if (RevenueLine.objects.filter(policy_id=self.pk).exists()
+                or SettlementRun.all_runs.filter(policy_id=self.pk).exists()):
+            return True
+        # As stored, not as edited in memory: the dates it was effective on.
+        since = PolicyVersion.objects.filter(pk=self.pk).values_list("valid_from", flat=True)
+        since = since.first()
+        if since is None:
+            return False
+        until = (PolicyVersion.objects.filter(valid_from__gt=since).order_by("valid_from")
+                 .values_list("valid_from", flat=True).first())
+        advances = LedgerEntry.objects.filter(kind="mg_advance", episode__published_on__gte=since)
+        if until is not None:
+            advances = advances.filter(episode__published_on__lt=until)
+        return advances.exists()
 
 
 class ImportBatch(models.Model):

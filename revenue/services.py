@@ -267,12 +267,14 @@ class _Filing:
     run). Called with the settlement lock held."""
 
     def __init__(self):
-        self.closed = set(SettlementRun.objects.values_list("period", flat=True))
+        # Runs go in order, so every period up to the last closed one is closed.
+        closed = last_closed_day()
+        self.last_closed = period_of(closed) if closed else None
         self.runs = dict(SettlementRun.all_runs.filter(open=True).values_list("period", "id"))
 
     def run_for(self, day: datetime.date) -> int | None:
         period = period_of(day)
-        if period in self.closed:
+        if self.last_closed and period <= self.last_closed:
             return None
         if period not in self.runs:
             self.runs[period] = SettlementRun.all_runs.create(period=period, open=True).pk
@@ -752,20 +754,49 @@ def settle(period: str) -> tuple[SettlementRun, bool]:
         existing = SettlementRun.objects.filter(period=period).first()
         if existing:
             return existing, False
+        closed = last_closed_day()
+        last_closed = period_of(closed) if closed else None
+        if last_closed and period < last_closed:
+            raise RevenueError(
+                f"{period} comes before {last_closed}, which is settled: runs go in order, "
+                f"and a line dated in {period} is settled by the next run as a late line")
+        _require_earlier_settled(period, first, last_closed)
+        # The months between the last closed period and this one hold no lines (checked
+        # above), but they may hold payouts or advances: each gets its (empty) run first,
+        # so every statement opens at the previous one's closing balance and a payout
+        # dated in such a month is on that month's statement.
+        for gap in _periods_between(last_closed, period):
+            _settle(gap, *period_bounds(gap))
         return _settle(period, first, last), True
 
 
-def _settle(period: str, first, last) -> SettlementRun:
-    closed = set(SettlementRun.objects.values_list("period", flat=True))
+def _periods_between(after: str | None, before: str) -> list[str]:
+    """The periods strictly between two periods, in order ([] when after is None)."""
+    gaps = []
+    if after is None:
+        return gaps
+    day = period_bounds(after)[1] + datetime.timedelta(days=1)
+    while period_of(day) < before:
+        gaps.append(period_of(day))
+        day = period_bounds(period_of(day))[1] + datetime.timedelta(days=1)
+    return gaps
+
+
+def _require_earlier_settled(period: str, first, last_closed: str | None) -> None:
+    """Refuses when a period after the last closed one and before this one has lines."""
     earlier = {r.period for r in SettlementRun.all_runs.filter(open=True, period__lt=period)
                if RevenueLine.objects.filter(settled_in=r).exists()}
     earlier |= {
         period_of(d) for d in RevenueLine.objects.filter(
             settled_in__isnull=True, date__lt=first).order_by()
         .values_list("date", flat=True).distinct()
-    } - closed
+    }
+    earlier = {p for p in earlier if last_closed is None or p > last_closed}
     if earlier:
         raise RevenueError(f"settle {', '.join(sorted(earlier))} first")
+
+
+def _settle(period: str, first, last) -> SettlementRun:
     policies = list(PolicyVersion.objects.order_by("valid_from"))
     end_policy = policy_for(last, policies)
     if end_policy is None:
