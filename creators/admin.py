@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
 from creators.models import Episode, Membership, Series, Studio, User
+from creators.queries import license_locked
 
 
 @admin.register(User)
@@ -33,6 +34,13 @@ class SeriesAdmin(admin.ModelAdmin):
     list_display = ("slug", "title", "studio", "category", "exclusive")
     list_filter = ("category", "exclusive")
     search_fields = ("slug", "title")
+
+    def get_readonly_fields(self, request, obj=None):
+        # Saved here without the service, so a license that earns is not even offered.
+        fields = tuple(super().get_readonly_fields(request, obj))
+        if obj is not None and license_locked(obj):
+            fields += ("license",)
+        return fields
 
 
 @admin.register(Episode)

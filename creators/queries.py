@@ -3,7 +3,7 @@
 from django.db.models import QuerySet
 from django.http import Http404
 
-from creators.models import Membership, Studio, User
+from creators.models import Episode, Membership, Studio, User
 
 
 def studios_of(user: User) -> QuerySet[Studio]:
@@ -112,3 +112,22 @@ def probe_summary(episode) -> dict:
         "cover": media_url("cover"),
         "status": episode.status,
     }
+
+
+# Episodes that earn, or are on their way to earning, under the series' license: once in
+# review they may be published, and a published (or since taken down) one has revenue.
+EARNING_STATUSES = (Episode.Status.SUBMITTED, Episode.Status.IN_REVIEW, Episode.Status.APPROVED,
+                    Episode.Status.PUBLISHED, Episode.Status.TAKEN_DOWN)
+
+
+def license_locked(series) -> bool:
+    """Whether the series' license (or its being original) is fixed: its revenue lines
+    are settled with the license the series has then, so once any line exists or any
+    episode is submitted or published, changing it would move royalties already earned."""
+    from django.db.models import Q
+
+    return Episode.objects.filter(
+        Q(status__in=EARNING_STATUSES) | Q(published_on__isnull=False)
+        | Q(revenue_lines__isnull=False),
+        series_id=series.pk,
+    ).exists()

@@ -62,14 +62,18 @@ def submit_episode(episode: Episode) -> Episode:
     review queue hears of it through `episode_submitted` once the transaction commits."""
     from creators.signals import episode_submitted
 
-    moved = _move(
-        episode,
-        {Episode.Status.DRAFT, Episode.Status.REJECTED, Episode.Status.CHANGES_REQUESTED},
-        Episode.Status.SUBMITTED,
-    )
-    transaction.on_commit(
-        lambda: episode_submitted.send(sender=Episode, episode=moved), robust=True
-    )
+    with transaction.atomic():
+        # Waits for a license change of the series in progress (update_series holds this
+        # lock), so the change never misses the episode that now locks the license.
+        list(Series.objects.select_for_update().filter(pk=episode.series_id).values("pk"))
+        moved = _move(
+            episode,
+            {Episode.Status.DRAFT, Episode.Status.REJECTED, Episode.Status.CHANGES_REQUESTED},
+            Episode.Status.SUBMITTED,
+        )
+        transaction.on_commit(
+            lambda: episode_submitted.send(sender=Episode, episode=moved), robust=True
+        )
     return moved
 
 
@@ -245,8 +249,24 @@ def create_series(studio: Studio, **fields) -> Series:
 
 @transaction.atomic
 def update_series(series: Series, **fields) -> Series:
-    if fields.get("license") is not None and fields["license"].pk != series.license_id:
-        _check_license(series.studio, fields["license"])
+    """Saves the series' fields. Its license (or its being original) is read from the
+    database, as a bound form has already set the new one on `series`, and may change
+    only while nothing earns under it: royalties follow the license the series has when
+    its lines are settled (DOMAIN.md)."""
+    from creators.queries import license_locked
+
+    if "license" in fields:
+        stored = Series.objects.select_for_update().get(pk=series.pk)
+        license = fields["license"]
+        if (license.pk if license else None) != stored.license_id:
+            if license_locked(stored):
+                raise ValidationError(
+                    _("This series already has episodes submitted, published or with "
+                      "revenue, and their royalties are shared under its license: the "
+                      "license can no longer be removed or changed."),
+                    code="license_locked",
+                )
+            _check_license(series.studio, license)
     for name, value in fields.items():
         setattr(series, name, value)
     series.save()

@@ -213,9 +213,14 @@ def series_edit(request: HttpRequest, slug: str, series_slug: str) -> HttpRespon
     form = SeriesForm(request.POST or None, request.FILES or None, instance=series,
                       studio=membership.studio)
     if request.method == "POST" and form.is_valid():
-        services.update_series(series, **form.cleaned_data)
-        messages.success(request, _("Series saved."))
-        return redirect("creators:series", slug=slug, series_slug=series.slug)
+        try:
+            services.update_series(series, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error("license", error.messages)
+            series.refresh_from_db()  # the page shows the stored series, the form the input
+        else:
+            messages.success(request, _("Series saved."))
+            return redirect("creators:series", slug=slug, series_slug=series.slug)
     return render(request, "creators/series_form.html", {
         "studio": membership.studio, "membership": membership, "form": form, "series": series,
     })
