@@ -4,6 +4,7 @@ graded episodes from another platform. All or nothing: every problem is listed."
 import datetime
 import json
 import re
+from collections import defaultdict
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
@@ -13,6 +14,7 @@ from django.db import DataError, IntegrityError, models, transaction
 from creators.models import Category, Episode, Grade, Series, Studio, User
 from creators.services import create_studio
 from library.models import IP, License
+from library.services import conflicting_licenses
 
 ROLES = {"creator": "is_creator", "rights_holder": "is_rights_holder",
          "reviewer": "is_reviewer", "finance": "is_finance"}
@@ -115,7 +117,9 @@ def _shape(data: dict) -> list[str]:
     return problems
 
 
-def _check(data: dict) -> list[str]:
+def _check(data: dict, chosen: dict) -> list[str]:
+    """Every problem of the catalog; fills `chosen` with each licensed series' license: the
+    key of one in the catalog, or a License the studio already holds."""
     if not isinstance(data, dict):
         return ["the catalog is a JSON object"]
     problems = _shape(data)
@@ -186,16 +190,25 @@ def _check(data: dict) -> list[str]:
                 if ip_slug == lic.get("ip") and (excl or lic.get("exclusive")) \
                         and start <= e2 and s2 <= end:
                     problems.append(f"{where}: overlaps an exclusive license of the same IP")
-            if lic.get("exclusive") or License.objects.filter(
-                    ip__slug=lic.get("ip"), exclusive=True).exists():
-                if License.objects.filter(ip__slug=lic.get("ip"), starts_on__lte=end,
-                                          ends_on__gte=start).exists():
-                    problems.append(f"{where}: overlaps an existing license of the same IP")
+            stored_ip = IP.objects.filter(slug=lic.get("ip")).first()
+            if stored_ip and conflicting_licenses(stored_ip, lic.get("exclusive") is True,
+                                                  start, end).exists():
+                problems.append(f"{where}: overlaps an existing license of the same IP")
             licenses[(lic.get("ip"), lic.get("studio"), bool(lic.get("exclusive")))] = (start,
                                                                                       end)
     terms = {(k[0], k[1]): v for k, v in licenses.items()}
 
+    def held(ip_slug, studio_slug) -> list[tuple[datetime.date, datetime.date, object]]:
+        """The studio's licenses of the IP, as (start, end, what _create links the series
+        to): the catalog's own, then those the database already holds."""
+        own = [(*terms[(ip_slug, studio_slug)], (ip_slug, studio_slug))] \
+            if (ip_slug, studio_slug) in terms else []
+        stored = License.objects.filter(ip__slug=ip_slug, studio__slug=studio_slug)
+        return own + [(x.starts_on, x.ends_on, x)
+                      for x in stored.order_by("-starts_on", "pk")]
+
     series = {}
+    candidates = {}  # series slug -> (where, the studio's licenses of its IP)
     for i, s in enumerate(data.get("series", [])):
         where = f"series[{i}] {s.get('slug')}"
         _texts("series", s, where, problems)
@@ -207,12 +220,15 @@ def _check(data: dict) -> list[str]:
             problems.append(f"{where}: unknown studio {s.get('studio')!r}")
         if s.get("category") not in Category.values:
             problems.append(f"{where}: unknown category {s.get('category')!r}")
-        if s.get("ip") and (s.get("ip"), s.get("studio")) not in terms:
-            problems.append(f"{where}: studio {s.get('studio')} has no license for IP "
-                            f"{s.get('ip')!r}")
+        if s.get("ip"):
+            candidates[s.get("slug")] = (where, held(s.get("ip"), s.get("studio")))
+            if not candidates[s.get("slug")][1]:
+                problems.append(f"{where}: studio {s.get('studio')} has no license for IP "
+                                f"{s.get('ip')!r}")
         series[s.get("slug")] = s
 
     refs = set()
+    published = defaultdict(list)  # series slug -> [(where, publish date)]
     for i, e in enumerate(data.get("episodes", [])):
         where = f"episodes[{i}] {e.get('ref')}"
         _texts("episodes", e, where, problems)
@@ -232,26 +248,48 @@ def _check(data: dict) -> list[str]:
         if seconds is not None and seconds <= 0:
             problems.append(f"{where}: duration_seconds must be positive")
         day = _date(e.get("published_on"), where, problems)
-        if s and s.get("ip") and day:
-            term = terms.get((s.get("ip"), s.get("studio")))
-            if term and not (term[0] <= day <= term[1]):
-                problems.append(f"{where}: published on {day}, outside the license term "
-                                f"{term[0]}–{term[1]}")
+        if s and day:
+            published[e.get("series")].append((where, day))
+
+    for slug, (where, held_licenses) in candidates.items():
+        s, days = series[slug], published[slug]
+        fitting = [x for x in held_licenses if all(x[0] <= day <= x[1] for _, day in days)]
+        if len(fitting) == 1:
+            chosen[slug] = fitting[0][2]
+        elif len(held_licenses) == 1:
+            start, end, _license = held_licenses[0]
+            problems.extend(f"{episode}: published on {day}, outside the license term "
+                            f"{start}–{end}" for episode, day in days
+                            if not start <= day <= end)
+        elif held_licenses:
+            listed = ", ".join(f"{start}–{end}" for start, end, _license in fitting
+                               or held_licenses)
+            if fitting:
+                problems.append(f"{where}: studio {s.get('studio')} holds more than one "
+                                f"license for IP {s.get('ip')!r} covering its episodes "
+                                f"({listed}): the catalog cannot tell which one it is made "
+                                f"under")
+            else:
+                dates = sorted(day for _, day in days)
+                problems.append(f"{where}: no single license of studio {s.get('studio')} "
+                                f"for IP {s.get('ip')!r} covers every episode's publish "
+                                f"date ({dates[0]}–{dates[-1]}); its terms: {listed}")
     return problems
 
 
 def import_catalog(data: dict) -> dict:
-    problems = _check(data)
+    chosen = {}
+    problems = _check(data, chosen)
     if problems:
         raise CatalogError(problems)
     try:
         with transaction.atomic():
-            return _create(data)
+            return _create(data, chosen)
     except (IntegrityError, DataError) as exc:
         raise CatalogError([f"the database refused the catalog: {exc}"]) from exc
 
 
-def _create(data: dict) -> dict:
+def _create(data: dict, chosen: dict) -> dict:
     users = {}
     for u in data.get("users", []):
         user, created = User.objects.get_or_create(
@@ -284,10 +322,11 @@ def _create(data: dict) -> dict:
             minimum_guarantee=Decimal(str(lic.get("minimum_guarantee", "0"))))
     series = {}
     for s in data.get("series", []):
+        license = chosen.get(s["slug"])
         series[s["slug"]] = Series.objects.create(
             slug=s["slug"], studio=Studio.objects.get(slug=s["studio"]), title=s["title"],
             category=s["category"], exclusive=bool(s.get("exclusive")),
-            license=licenses.get((s["ip"], s["studio"])) if s.get("ip") else None)
+            license=licenses[license] if isinstance(license, tuple) else license)
     episodes = [
         Episode(series=series[e["series"]], ref=e["ref"], number=e["number"],
                 title=e["title"], duration_seconds=Decimal(str(e["duration_seconds"])),
