@@ -19,6 +19,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import BigIntegerField, Case, Count, F, Sum, When
 from django.db.models.functions import Cast, Round
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from creators.models import Episode, Series, Studio, User
 from library.models import License
@@ -754,6 +755,14 @@ def settle(period: str) -> tuple[SettlementRun, bool]:
         existing = SettlementRun.objects.filter(period=period).first()
         if existing:
             return existing, False
+        # A run closes its period: one settled before its last day is over would close
+        # days still to come (a payout on them would be refused) and miss their lines.
+        today = timezone.localdate()
+        if last >= today:
+            raise RevenueError(_(
+                "%(period)s is not over yet: a period can be settled from the day after "
+                "its last day (%(last)s); today is %(today)s") % {
+                    "period": period, "last": last, "today": today})
         closed = last_closed_day()
         last_closed = period_of(closed) if closed else None
         if last_closed and period < last_closed:
