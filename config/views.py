@@ -1,16 +1,23 @@
-"""Site-wide pages: the home page and the health report."""
+"""Site-wide pages: the home page, the favicon and the health report."""
 
 import time
 
 from django.conf import settings
 from django.db import connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
+from django.templatetags.static import static
 from django.views.decorators.cache import never_cache
 
 
 def home(request: HttpRequest) -> HttpResponse:
     return render(request, "home.html")
+
+
+def favicon(request: HttpRequest) -> HttpResponse:
+    # Pages name the icon in base.html; browsers still ask /favicon.ico on pages that do
+    # not (the admin, files opened directly). Not permanent: the static name is hashed.
+    return HttpResponseRedirect(static("img/favicon.png"))
 
 
 def _check_database() -> dict:

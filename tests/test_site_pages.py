@@ -58,3 +58,26 @@ def test_the_500_page_renders_without_a_request_or_the_database(language, headin
         body = get_template("500.html").render()
     assert f'<html lang="{language}">' in body
     assert heading in body and 'href="/"' in body
+
+
+def _fetch(client, url: str):
+    response = client.get(url)
+    # WhiteNoise answers static files with a streaming response.
+    return response, b"".join(response.streaming_content) if response.streaming else response.content
+
+
+@pytest.mark.django_db
+def test_favicon_ico_leads_to_the_sites_icon(client):
+    response = client.get("/favicon.ico")
+    assert response.status_code == 302
+    icon, content = _fetch(client, response["Location"])
+    assert icon.status_code == 200
+    assert icon["Content-Type"] == "image/png" and content.startswith(b"\x89PNG")
+
+
+@pytest.mark.django_db
+def test_every_page_names_its_icon(client):
+    body = client.get(reverse("home")).content.decode()
+    href = body.split('<link rel="icon" href="', 1)[1].split('"', 1)[0]
+    icon, content = _fetch(client, href)
+    assert icon.status_code == 200 and b"<svg" in content
