@@ -25,7 +25,12 @@ MAX_PAYOUT = Decimal("999999999999.99")  # what Payout.amount holds (14 digits, 
 
 
 class PayoutError(Exception):
-    pass
+    """A refused request or decision; `field` names the form field it is about (None:
+    the request as a whole)."""
+
+    def __init__(self, message, field: str | None = None):
+        super().__init__(message)
+        self.field = field
 
 
 def pending(studio: Studio) -> Decimal:
@@ -47,7 +52,7 @@ def _amount(raw) -> Decimal:
     except (InvalidOperation, ValueError):
         plain = False
     if not plain:
-        raise PayoutError(_("Enter an amount in yuan, such as 150.00."))
+        raise PayoutError(_("Enter an amount in yuan, such as 150.00."), "amount")
     return amount
 
 
@@ -63,7 +68,7 @@ def request_payout(studio: Studio, user: User, raw_amount, key: str) -> tuple[Pa
         return existing, False
     amount = _amount(raw_amount)
     if amount < MIN_PAYOUT:
-        raise PayoutError(_("A payout is at least ¥%(min)s.") % {"min": MIN_PAYOUT})
+        raise PayoutError(_("A payout is at least ¥%(min)s.") % {"min": MIN_PAYOUT}, "amount")
     studio_account(studio)
     try:
         with transaction.atomic():
@@ -75,7 +80,7 @@ def request_payout(studio: Studio, user: User, raw_amount, key: str) -> tuple[Pa
             if amount > free:
                 raise PayoutError(
                     _("A payout is at most the available balance, ¥%(free)s.")
-                    % {"free": q(max(free, Decimal("0")))})
+                    % {"free": q(max(free, Decimal("0")))}, "amount")
             return Payout.objects.create(studio=studio, amount=amount, idempotency_key=key,
                                          requested_by=user), True
     except IntegrityError:

@@ -20,6 +20,7 @@ from revenue.services import RevenueError, parse_day
 from . import queries
 from .auth import fetch_along
 from .cached import chart_json, chart_keys
+from .forms import PayoutForm
 from .models import Payout
 from .services import PayoutError, decide_payout, request_payout
 
@@ -90,22 +91,28 @@ def series(request, slug, series_slug):
 def payouts(request, slug):
     m = membership_or_404(request.user, slug)
     owner = m.role == Membership.Role.OWNER
+    form = PayoutForm(request.POST or None, auto_id="%s")
+    status = 200
     if request.method == "POST":
         if not owner:
             raise PermissionDenied
-        try:
-            payout, created = request_payout(m.studio, request.user, request.POST.get("amount"),
-                                             request.POST.get("key", ""))
-            if created:
-                messages.success(request, _("Payout of ¥%(amount)s requested.")
-                                 % {"amount": payout.amount})
-            return redirect("dashboard:payouts", slug=slug)
-        except PayoutError as e:
-            messages.error(request, str(e))
+        status = 400
+        if form.is_valid():
+            try:
+                payout, created = request_payout(m.studio, request.user,
+                                                 form.cleaned_data["amount"],
+                                                 request.POST.get("key", ""))
+            except PayoutError as e:
+                form.add_error(e.field, str(e))
+            else:
+                if created:
+                    messages.success(request, _("Payout of ¥%(amount)s requested.")
+                                     % {"amount": payout.amount})
+                return redirect("dashboard:payouts", slug=slug)
     return render(request, "dashboard/payouts.html", {
-        "studio": m.studio, "owner": owner, "s": queries.summary(m.studio),
+        "studio": m.studio, "owner": owner, "s": queries.summary(m.studio), "form": form,
         "payouts": queries.payouts_of(m.studio), "key": uuid.uuid4().hex,
-    })
+    }, status=status)
 
 
 @login_required

@@ -44,7 +44,8 @@ def _url(job: Job, index: int = 0) -> str:
 def job_view(job: Job | None, index: int = 0) -> dict | None:
     if job is None:
         return None
-    return {"id": str(job.pk), "state": job.state, "step": job.step, "total": job.total_steps,
+    return {"id": str(job.pk), "state": job.state, "state_label": job.get_state_display(),
+            "step": job.step, "total": job.total_steps,
             "url": _url(job, index), "seed": job.params.get("seed"), "error": job.error,
             "running": not job.finished, "kind": job.kind, "index": index}
 

@@ -4,6 +4,7 @@ from django import template
 
 from generation import queries
 from generation.forms import KeyframeForm
+from generation.models import Job
 
 register = template.Library()
 
@@ -19,3 +20,9 @@ def episode_jobs(episode, limit: int = 10):
     for job in jobs:
         job.output_list = queries.output_urls(job)
     return jobs
+
+
+@register.simple_tag
+def state_labels() -> dict[str, str]:
+    """A job state's words by its code, for generation.js to write into a live badge."""
+    return {code: str(label) for code, label in Job.State.choices}

@@ -55,7 +55,8 @@ def test_owner_sees_figures_charts_drills_down_and_gets_a_payout(asgi_server, pa
     page.goto(f"{base}/dashboard/moonlight/payouts/")
     page.fill("#amount", "50")
     page.click("#payout-form button")
-    assert "100" in page.inner_text(".messages")
+    assert "100" in page.inner_text(".field.has-error .error")
+    assert page.input_value("#amount") == "50"
     page.fill("#amount", "500.00")
     page.click("#payout-form button")
     assert "500.00" in page.inner_text("#payouts")

@@ -153,7 +153,24 @@ def test_the_form_shows_the_refusal_of_a_huge_amount(client, funded, owner, amou
     client.force_login(owner)
     r = client.post(reverse("dashboard:payouts", args=[funded.slug]),
                     {"amount": amount, "key": "k1"}, HTTP_ACCEPT_LANGUAGE="en")
-    assert r.status_code == 200 and "Enter an amount in yuan" in r.content.decode()
+    assert r.status_code == 400 and "Enter an amount in yuan" in r.content.decode()
+    assert not Payout.objects.exists()
+
+
+@pytest.mark.parametrize(("amount", "why"), [("50", "at least ¥100"),
+                                             ("一百", "Enter an amount in yuan"),
+                                             ("", "This field is required")])
+def test_a_refused_amount_is_shown_at_the_field_and_kept_as_typed(client, funded, owner,
+                                                                   amount, why):
+    client.force_login(owner)
+    r = client.post(reverse("dashboard:payouts", args=[funded.slug]),
+                    {"amount": amount, "key": "k1"}, HTTP_ACCEPT_LANGUAGE="en")
+    body = r.content.decode()
+    assert r.status_code == 400
+    field = body[body.index('<div class="field has-error">'):]
+    field = field[:field.index("</div>")]
+    assert f'value="{amount}"' in field or not amount
+    assert 'id="amount"' in field and why in field
     assert not Payout.objects.exists()
 
 

@@ -1,0 +1,53 @@
+"""The job page read in Chinese: the live badge's words, the worker's attempt and the
+job's parameters are Chinese, not codes or a Python dict."""
+
+import json
+import re
+
+import pytest
+
+from generation.models import Job
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def zh_client(client, owner):
+    client.force_login(owner)
+    client.cookies["django_language"] = "zh-hans"
+    return client
+
+
+@pytest.fixture
+def job(studio, owner):
+    return Job.objects.create(
+        studio=studio, created_by=owner, kind=Job.Kind.KEYFRAME, model_key="tiny-keyframe",
+        price=1, state=Job.State.QUEUED, worker="gpu-1", attempt=2,
+        params={"prompt": "竹林", "seed": 7, "steps": 8, "guidance": 5.0, "width": 72})
+
+
+ZH_STATES = {"queued": "排队中", "running": "生成中", "succeeded": "已完成", "failed": "失败",
+             "canceled": "已取消"}
+
+
+def page_of(client, job) -> str:
+    response = client.get(f"/generation/jobs/{job.pk}/")
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def state_labels(page: str) -> dict:
+    found = re.search(r'<script id="generation-labels" type="application/json">(.*?)</script>',
+                      page)
+    assert found, "generation.js finds no #generation-labels and writes the raw state"
+    return json.loads(found.group(1))
+
+
+def test_it_gives_the_live_badge_the_chinese_words_of_every_state(zh_client, job):
+    assert state_labels(page_of(zh_client, job)) == ZH_STATES
+
+
+def test_the_jobs_list_gives_the_same_words(zh_client, job, studio):
+    page = zh_client.get(f"/generation/s/{studio.slug}/").content.decode()
+
+    assert state_labels(page) == ZH_STATES
