@@ -17,7 +17,8 @@ class ErrorSummaryForm(forms.Form):
     """A form whose refusal is summed up above it, one line per field error."""
 
     def field_error_lines(self) -> list[str]:
-        return [f"{self.fields[name].label or name}: {error}"
+        return [gettext("%(field)s: %(error)s")
+                % {"field": self.fields[name].label or name, "error": error}
                 for name, errors in self.errors.items() if name in self.fields
                 for error in errors]
 

@@ -5,6 +5,7 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from generation.forms import ErrorSummaryForm
 from storyboard.models import (
     REFERENCE_STRENGTH_DEFAULT,
     REFERENCE_STRENGTH_MIN,
@@ -13,7 +14,7 @@ from storyboard.models import (
 )
 
 
-class ShotForm(forms.Form):
+class ShotForm(ErrorSummaryForm):
     prompt = forms.CharField(label=_("Prompt"), required=False,
                              widget=forms.Textarea(attrs={"rows": 2}))
     camera = forms.ChoiceField(label=_("Camera"), choices=Camera.choices, initial=Camera.MEDIUM)

@@ -108,8 +108,9 @@ def board_state(request: HttpRequest, slug: str, ref: str) -> JsonResponse:
 
 
 def _refused_shot(request, membership, board, form: ShotForm, **forms) -> HttpResponse:
-    messages.error(request, _("Check the shot: %(errors)s")
-                   % {"errors": form.errors.as_text()})
+    # Each field's own words, by its label, as the fields below show them too.
+    reasons = form.field_error_lines() + list(form.non_field_errors())
+    messages.error(request, _("Check the shot. %(errors)s") % {"errors": " ".join(reasons)})
     return _board_page(request, membership, board, status=400, **forms)
 
 

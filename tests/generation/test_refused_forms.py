@@ -79,3 +79,13 @@ def test_a_refused_shot_comes_back_with_the_prompt(owner_client, studio):
     page = response.content.decode()
     assert PROMPT in page and "Seed: Ensure this value is greater than or equal to 0." in page
     assert Job.objects.count() == 1
+
+
+def test_the_summary_names_the_field_in_chinese_with_a_chinese_colon(client, owner, studio):
+    client.force_login(owner)
+    client.cookies["django_language"] = "zh-hans"
+    credits.grant(studio, 100, note="t")
+    response = client.post(SUBMIT, {"model": "tiny-keyframe", "prompt": PROMPT, "steps": "500"})
+
+    assert response.status_code == 400
+    assert "<p>步数：确保该值小于或等于100。</p>" in response.content.decode()

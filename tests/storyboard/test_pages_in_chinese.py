@@ -1,4 +1,5 @@
-"""The storyboard read in Chinese: a failed clip's badge is in words, not a state code."""
+"""The storyboard read in Chinese: a failed clip's badge and a refused shot's banner are in
+words, not a state code or a field name with asterisks."""
 
 import pytest
 from django.urls import reverse
@@ -32,3 +33,13 @@ def test_a_failed_clip_shows_its_state_in_chinese(zh_client, board, owner):
     assert '<span class="badge bad">失败</span>' in page
     assert ">failed<" not in page
 
+
+def test_a_refused_shot_names_the_field_by_its_label(zh_client, board):
+    response = zh_client.post(url("shot_add", board.episode),
+                              {"new-prompt": "开场", "new-camera": "medium",
+                               "new-dialogue": "", "new-duration": "90"})
+
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "请检查镜头。时长（秒）：确保该值小于或等于60。" in page
+    assert "* duration" not in page
