@@ -81,3 +81,45 @@ def test_every_page_names_its_icon(client):
     href = body.split('<link rel="icon" href="', 1)[1].split('"', 1)[0]
     icon, content = _fetch(client, href)
     assert icon.status_code == 200 and b"<svg" in content
+
+
+WIDE_TABLE_JS = """() => {
+  const cells = n => Array.from({length: n}, (_, i) => `<td class="num">2024-01-${10 + i} 12,345.67</td>`).join('');
+  const table = document.createElement('table');
+  table.className = 'data';
+  table.innerHTML = `<thead><tr><th>日期</th>${cells(12)}</tr></thead><tbody><tr><td>EP-0001</td>${cells(12)}</tr></tbody>`;
+  document.querySelector('main.page').appendChild(table);
+  const box = table.getBoundingClientRect();
+  return {page: document.documentElement.scrollWidth, viewport: window.innerWidth,
+          right: box.right, scrolls: table.scrollWidth > table.clientWidth,
+          overflow: getComputedStyle(table).overflowX,
+          numHeight: table.querySelector('td.num').getBoundingClientRect().height,
+          refHeight: table.querySelector('td').getBoundingClientRect().height};
+}"""
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_a_wide_table_scrolls_in_its_own_box_on_a_phone(asgi_server, page):
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(asgi_server.url + "/")
+    probe = page.evaluate(WIDE_TABLE_JS)
+    assert probe["page"] <= probe["viewport"], probe  # the page itself does not scroll sideways
+    assert probe["right"] <= probe["viewport"], probe
+    assert probe["scrolls"] and probe["overflow"] == "auto", probe
+    assert probe["numHeight"] <= probe["refHeight"] + 1, probe  # amounts stay on one line
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_a_narrow_table_still_spans_the_page_on_a_desktop(asgi_server, page):
+    page.goto(asgi_server.url + "/")
+    widths = page.evaluate("""() => {
+      const table = document.createElement('table');
+      table.className = 'data';
+      table.innerHTML = '<tr><td>a</td><td>b</td></tr>';
+      const main = document.querySelector('main.page');
+      main.appendChild(table);
+      return [table.getBoundingClientRect().width, main.clientWidth - 48];
+    }""")
+    assert widths[0] >= widths[1] - 1, widths
