@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from creators.models import Category, Episode, Grade
 from review.models import Decision
-from review.queries import FLAG_CODES
+from review.queries import FLAG_LABELS
 
 
 class QueueFilterForm(forms.Form):
@@ -20,7 +20,7 @@ class QueueFilterForm(forms.Form):
                                         (Episode.Source.UPLOADED, _("Uploaded"))])
     flag = forms.ChoiceField(label=_("Flags"), required=False,
                              choices=[("", _("All")), ("any", _("Any flag"))]
-                             + [(code, code) for code in FLAG_CODES])
+                             + list(FLAG_LABELS.items()))
     page = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
 
 

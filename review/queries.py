@@ -8,12 +8,18 @@ from django.core.cache import cache
 from django.db.models import Count, Q
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from review import conf
 from review.models import Decision, ReviewItem
 
-FLAG_CODES = ["license", "aspect", "duration", "codec", "labels", "provenance", "duplicate",
-              "hook", "video"]
+# A check's code (checks.result) and the words a reviewer reads for it.
+FLAG_LABELS = {
+    "license": _("License"), "aspect": _("Aspect ratio"), "duration": _("Duration"),
+    "codec": _("Codec"), "labels": _("AI labels"), "provenance": _("Provenance"),
+    "duplicate": _("Near-duplicate"), "hook": _("Hook line"), "video": _("Video"),
+}
+FLAG_CODES = list(FLAG_LABELS)
 
 
 def state_counts() -> dict[str, int]:

@@ -1,6 +1,7 @@
 """Template tags of the review app, for pages other apps own."""
 
 from django import template
+from django.utils.translation import gettext as _
 
 from review import queries
 
@@ -17,7 +18,13 @@ def episode_review(episode) -> dict:
 def hours(delta) -> str:
     total = int(delta.total_seconds())
     if total < 3600:
-        return f"{total // 60} min"
+        return _("%(n)s min") % {"n": total // 60}
     if total < 86400:
-        return f"{total // 3600} h"
-    return f"{total // 86400} d {total % 86400 // 3600} h"
+        return _("%(n)s h") % {"n": total // 3600}
+    return _("%(d)s d %(h)s h") % {"d": total // 86400, "h": total % 86400 // 3600}
+
+
+@register.filter
+def flag_label(code: str) -> str:
+    """A check's code (a queue flag) in the reviewer's words; an unknown code as it is."""
+    return str(queries.FLAG_LABELS.get(code, code))
