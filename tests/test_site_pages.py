@@ -123,3 +123,39 @@ def test_a_narrow_table_still_spans_the_page_on_a_desktop(asgi_server, page):
       return [table.getBoundingClientRect().width, main.clientWidth - 48];
     }""")
     assert widths[0] >= widths[1] - 1, widths
+
+
+# Every text ECharts drew (its zrender tspans) : axis labels and legend, in the chart's pixels.
+CHART_TEXT_JS = """id => {
+  const chart = echarts.getInstanceByDom(document.getElementById(id));
+  const texts = chart.getZr().storage.getDisplayList(true).filter(el => el.type === 'tspan' && el.style.text);
+  return {width: chart.getWidth(), texts: texts.map(el => {
+    const box = el.getBoundingRect().clone();
+    if (el.transform) box.applyTransform(el.transform);
+    return {text: String(el.style.text), left: box.x, right: box.x + box.width};
+  })};
+}"""
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+@pytest.mark.parametrize("language", ["zh-CN", "en"])
+def test_the_dashboard_charts_axis_labels_are_not_clipped(asgi_server, chromium, language):
+    from creators.models import User
+    from tests.dashboard.test_browser import login
+    from tests.dashboard.test_worked_example import load_worked_example
+
+    load_worked_example()
+    context = chromium.new_context(viewport={"width": 1280, "height": 900}, locale=language)
+    try:
+        login(context, User.objects.get(username="lin"), asgi_server.url)
+        page = context.new_page()
+        page.goto(f"{asgi_server.url}/dashboard/moonlight/")
+        page.wait_for_selector("#charts[data-ready]")
+        for chart in ("chart-daily", "chart-series", "chart-per-minute"):
+            drawn = page.evaluate(CHART_TEXT_JS, chart)
+            assert drawn["texts"], chart
+            clipped = [t for t in drawn["texts"] if t["left"] < 0 or t["right"] > drawn["width"]]
+            assert not clipped, (chart, clipped)
+    finally:
+        context.close()

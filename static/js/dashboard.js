@@ -28,7 +28,7 @@
     t.innerHTML = html + "</tbody>";
   }
   function draw(d) {
-    var opt = {animation: false, tooltip: {trigger: "axis"}, grid: {left: 60, right: 20}};
+    var opt = {animation: false, tooltip: {trigger: "axis"}, grid: {left: 16, right: 16, containLabel: true}};
     chart("chart-daily").setOption(Object.assign({}, opt, {
       xAxis: {type: "category", data: d.daily.map(function (r) { return r.date; })},
       yAxis: {type: "value"},
