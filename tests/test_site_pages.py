@@ -125,7 +125,7 @@ def test_a_narrow_table_still_spans_the_page_on_a_desktop(asgi_server, page):
     assert widths[0] >= widths[1] - 1, widths
 
 
-# Every text ECharts drew (its zrender tspans) : axis labels and legend, in the chart's pixels.
+# Every text ECharts drew (its zrender tspans): axis labels and legend, in the chart's pixels.
 CHART_TEXT_JS = """id => {
   const chart = echarts.getInstanceByDom(document.getElementById(id));
   const texts = chart.getZr().storage.getDisplayList(true).filter(el => el.type === 'tspan' && el.style.text);
