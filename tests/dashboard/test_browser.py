@@ -36,7 +36,7 @@ def test_owner_sees_figures_charts_drills_down_and_gets_a_payout(asgi_server, pa
     login(page.context, lin, base)
 
     page.goto(f"{base}/dashboard/moonlight/")
-    assert page.inner_text("#available") == "¥20766.05"
+    assert page.inner_text("#available") == "¥20,766.05"
     page.wait_for_selector("#charts[data-ready]")
     for chart in ("daily", "series", "parts", "per-minute"):
         size = page.eval_on_selector(f"#chart-{chart} canvas", "c => c.toDataURL().length")
@@ -45,12 +45,12 @@ def test_owner_sees_figures_charts_drills_down_and_gets_a_payout(asgi_server, pa
     assert page.locator("#table-daily tbody tr").count() > 0
 
     page.locator("a.drill").first.click()
-    assert page.inner_text("#drill-total") == "¥16150.95"
+    assert page.inner_text("#drill-total") == "¥16,150.95"
     all_lines = page.locator("tr.line").count()
     page.locator("a.drill-episode", has_text="EP-BK-001").first.click()
     rows = page.locator("tr.line")
     assert 0 < rows.count() < all_lines
-    assert "6398.70" in page.inner_text("table.lines")
+    assert "¥6,398.70" in page.inner_text("table.lines")
 
     page.goto(f"{base}/dashboard/moonlight/payouts/")
     page.fill("#amount", "50")
@@ -59,7 +59,7 @@ def test_owner_sees_figures_charts_drills_down_and_gets_a_payout(asgi_server, pa
     assert page.input_value("#amount") == "50"
     page.fill("#amount", "500.00")
     page.click("#payout-form button")
-    assert "500.00" in page.inner_text("#payouts")
+    assert "¥500.00" in page.inner_text("#payouts")
 
     other = chromium.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
     try:
@@ -74,5 +74,5 @@ def test_owner_sees_figures_charts_drills_down_and_gets_a_payout(asgi_server, pa
 
     call_command("settle", "2026-03")
     page.goto(f"{base}/dashboard/moonlight/statements/2026-03/")
-    assert page.inner_text("#payouts") == "500.00"
-    assert page.inner_text("#closing_balance") == "20266.05"
+    assert page.inner_text("#payouts") == "¥500.00"
+    assert page.inner_text("#closing_balance") == "¥20,266.05"

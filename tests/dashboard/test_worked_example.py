@@ -3,6 +3,7 @@ studio owner and the rights holder see it on the dashboard."""
 
 import datetime
 import json
+import re
 from decimal import Decimal
 from pathlib import Path
 
@@ -44,10 +45,10 @@ def lin(settled):
 def test_the_owner_sees_the_domain_figures(client, settled, lin):
     client.force_login(lin)
     page = client.get(reverse("dashboard:studio", args=["moonlight"])).content.decode()
-    assert "¥20766.05" in page
+    assert "¥20,766.05" in page
     st = client.get(reverse("dashboard:statement", args=["moonlight", "2026-02"]))
     body = st.content.decode()
-    for figure in ("16150.95", "4615.10", "4000.00", "20766.05"):
+    for figure in ("¥16,150.95", "¥4,615.10", "¥4,000.00", "¥20,766.05"):
         assert figure in body
     csv = client.get(reverse("dashboard:statement_csv", args=["moonlight", "2026-02"]))
     assert "closing_balance,20766.05" in csv.content.decode()
@@ -57,9 +58,9 @@ def test_the_drill_down_reaches_a_single_line_with_its_computation(client, settl
     client.force_login(lin)
     url = reverse("dashboard:drill", args=["moonlight", "2026-02"])
     whole = client.get(url).content.decode()
-    assert "¥16150.95" in whole
+    assert "¥16,150.95" in whole
     one = client.get(url, {"series": "", "episode": "EP-BK-001"}).content.decode()
-    assert "6398.70" in one and "2742.30" in one and "9141.00" in one
+    assert "¥6,398.70" in one and "¥2,742.30" in one and "¥9,141.00" in one
     assert "0.30" in one or "0.3" in one
 
 
@@ -80,15 +81,15 @@ def test_a_payout_approved_appears_on_the_next_statement(client, settled, lin):
     client.force_login(lin)
     body = client.get(reverse("dashboard:statement", args=["moonlight", "2026-03"])).content
     body = body.decode()
-    assert 'id="payouts">500.00' in body and 'id="closing_balance">20266.05' in body
+    assert 'id="payouts">¥500.00' in body and 'id="closing_balance">¥20,266.05' in body
 
 
 def test_the_rights_holder_sees_royalties_and_a_statement(client, settled):
     client.force_login(User.objects.get(username="zhwx"))
     page = client.get(reverse("dashboard:holder")).content.decode()
-    assert "6769.65" in page
+    assert "¥6,769.65" in page
     st = client.get(reverse("dashboard:holder_statement", args=["2026-02"])).content.decode()
-    assert 'id="closing_balance">6769.65' in st
+    assert 'id="closing_balance">¥6,769.65' in st
 
 
 def test_a_member_of_another_studio_gets_nothing(client, settled):
@@ -156,3 +157,15 @@ def test_the_estimate_prices_unsettled_lines_and_charts_follow_settlement(
     after = client.get(data_url, {"days": 30}).json()
     assert before["to"] == "2026-02-28" or before["to"] < "2026-03-01"
     assert after["to"] == "2026-03-01" and after["daily"][-1]["revenue"] == "168.00"
+
+
+def test_money_is_grouped_to_the_fen_and_never_shown_unrounded(client, settled, lin):
+    client.force_login(lin)
+    drill = client.get(reverse("dashboard:drill", args=["moonlight", "2026-02"])).content.decode()
+    cells = re.findall(r'<td class="num">([^<]*)</td>', drill)
+    money = [c for c in cells if "¥" in c]
+    assert money and all(re.fullmatch(r"-?¥[0-9]{1,3}(,[0-9]{3})*\.[0-9]{2}", c) for c in money)
+    assert not [c for c in cells if re.search(r"\.[0-9]{5,}", c)]  # 30291.3000000000
+    assert "¥15,795.85" in money and "0" not in cells
+    page = client.get(reverse("revenue:statement", args=["studio", "moonlight", "2026-02"]))
+    assert "¥20,766.05" in page.content.decode()

@@ -28,7 +28,7 @@ def test_a_member_reads_the_studio_statement_and_its_csv(client, settled):
     page = client.get(reverse("revenue:index"))
     assert url("studio", "moonlight").encode() in page.content
     page = client.get(url("studio", "moonlight"))
-    assert b"20766.05" in page.content
+    assert "¥20,766.05" in page.content.decode()
     csv = client.get(url("studio", "moonlight") + "?format=csv")
     assert csv["Content-Type"] == "text/csv"
     assert b"closing_balance,20766.05" in csv.content
@@ -40,8 +40,9 @@ def test_other_studios_and_other_holders_get_404_never_data(client, settled, out
                    url("studio", "moonlight") + "?format=csv",
                    url("licensor", "zhwx") + "?format=json"):
         response = client.get(target)
-        assert response.status_code == 404 and b"20766" not in response.content
-        assert b"6769" not in response.content
+        body = response.content.decode()
+        assert response.status_code == 404 and "20766" not in body and "20,766" not in body
+        assert "6769" not in body and "6,769" not in body
     client.force_login(User.objects.get(username="lin"))
     assert client.get(url("licensor", "zhwx")).status_code == 404
     for name in ("revenue:imports", "revenue:runs", "revenue:trial_balance",

@@ -1,0 +1,43 @@
+"""Filters that write money and quantities for people: ¥36,220.43, 1,234.50 minutes."""
+
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from django import template
+
+register = template.Library()
+
+
+def _decimal(value) -> Decimal | None:
+    """Decimal, int or the text of a number, exactly; a float has already lost digits
+    and is refused loudly rather than shown rounded twice."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, float):
+        raise TypeError(f"money and quantities are Decimal, not float: {value!r}")
+    try:
+        number = Decimal(value) if isinstance(value, (Decimal, int)) else Decimal(str(value))
+    except InvalidOperation:
+        return None
+    return number if number.is_finite() else None
+
+
+@register.filter
+def money(value) -> str:
+    """An amount in yuan to the fen, grouped by thousands: ¥36,220.43, -¥5.00."""
+    number = _decimal(value)
+    if number is None:
+        return "" if value is None else str(value)
+    number = number.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    sign = "-" if number < 0 else ""
+    return f"{sign}¥{abs(number):,.2f}"
+
+
+@register.filter
+def quantity(value, places=2) -> str:
+    """A count or measure (minutes, views) grouped by thousands at `places` decimals."""
+    number = _decimal(value)
+    if number is None:
+        return "" if value is None else str(value)
+    places = int(places)
+    number = number.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    return f"{number:,.{places}f}"
