@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db.models import Max, Min
 from django.http import Http404
+from django.utils.translation import gettext_lazy as _
 
 from creators.models import Studio, User
 from creators.queries import is_member
@@ -96,3 +97,31 @@ def job_state(job: Job, position: int | None = None) -> dict:
 def job_state_for(job: Job) -> dict:
     position = queue_positions().get(str(job.pk)) if job.state == Job.State.QUEUED else None
     return job_state(job, position)
+
+
+# A job parameter's name as the job page shows it; a parameter not named here shows its key.
+PARAM_LABELS = {
+    "prompt": _("Prompt"), "negative_prompt": _("Negative prompt"), "seed": _("Seed"),
+    "steps": _("Steps"), "guidance": _("Guidance scale"), "width": _("Width (px)"),
+    "height": _("Height (px)"), "frames": _("Frames"), "fps": _("Frames per second"),
+    "strength": _("Change strength"), "num_images": _("Candidates"),
+    "seeds": _("Candidate seeds"), "prompts": _("Candidate prompts"),
+    "first_job": _("First frame"), "last_job": _("Last frame"),
+    "first_image": _("First frame image"), "last_image": _("Last frame image"),
+    "init_job": _("Starting keyframe"), "init_image": _("Starting image"),
+    "reference_image": _("Reference image"),
+}
+
+
+def params_for_page(job: Job) -> list[tuple[str, object]]:
+    """The job's parameters as (name, value) pairs: named ones first, in PARAM_LABELS'
+    order, then any others by key; a list reads as its items joined by commas."""
+    params = job.params or {}
+    keys = [k for k in PARAM_LABELS if k in params] + sorted(set(params) - set(PARAM_LABELS))
+    rows = []
+    for key in keys:
+        value = params[key]
+        if isinstance(value, list | tuple):
+            value = ", ".join(str(v) for v in value)
+        rows.append((str(PARAM_LABELS.get(key, key)), value))
+    return rows

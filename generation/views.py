@@ -2,6 +2,8 @@
 staff credit grant. Thin: services do the work, queries read. A refused submission comes
 back as the jobs page with the form as it was typed and the reasons beside it."""
 
+import json
+
 from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
 from django.contrib.auth.decorators import login_required
@@ -109,7 +111,10 @@ def job_detail(request: HttpRequest, job_id) -> HttpResponse:
         return JsonResponse(queries.job_state_for(job))
     job.output_list = queries.output_urls(job)
     job.position = queries.queue_positions().get(str(job.pk))
-    return render(request, "generation/job_detail.html", {"job": job, "studio": job.studio})
+    return render(request, "generation/job_detail.html",
+                  {"job": job, "studio": job.studio, "params": queries.params_for_page(job),
+                   "provenance_json": json.dumps(job.provenance, ensure_ascii=False, indent=2,
+                                                 sort_keys=True)})
 
 
 @login_required

@@ -51,3 +51,27 @@ def test_the_jobs_list_gives_the_same_words(zh_client, job, studio):
     page = zh_client.get(f"/generation/s/{studio.slug}/").content.decode()
 
     assert state_labels(page) == ZH_STATES
+
+
+def test_it_says_which_attempt_ran_the_job_in_chinese(zh_client, job):
+    page = page_of(zh_client, job)
+
+    assert "gpu-1 (第 2 次尝试)" in page
+    assert "第几次" not in page
+
+
+def test_a_job_not_yet_run_names_no_attempt(zh_client, job):
+    Job.objects.filter(pk=job.pk).update(worker="", attempt=0)
+
+    page = page_of(zh_client, job)
+    assert "(第" not in page and "次尝试" not in page
+
+
+def test_it_lists_the_parameters_by_their_chinese_names(zh_client, job):
+    page = page_of(zh_client, job)
+
+    params = re.search(r'<dl class="params" data-testid="params">(.*?)</dl>', page).group(1)
+    assert params == ("<dt>提示词</dt><dd>竹林</dd><dt>种子</dt><dd>7</dd>"
+                      "<dt>步数</dt><dd>8</dd><dt>引导系数</dt><dd>5.0</dd>"
+                      "<dt>宽度（像素）</dt><dd>72</dd>")
+    assert "{&#x27;" not in page and "{'" not in page  # no Python dict
