@@ -5,8 +5,9 @@ import io
 from decimal import Decimal
 
 from django.db.models import Q
+from django.utils.translation import gettext as _
 
-from creators.models import Studio, User
+from creators.models import Category, Studio, User
 from revenue.models import (
     Account,
     ImportBatch,
@@ -144,8 +145,40 @@ def policy_history() -> tuple[list[PolicyVersion], list[dict]]:
         for k in flat:
             if k not in keys:
                 keys.append(k)
-    rows = [{"key": k, "values": [f.get(k, "") for f in flat_by_version]} for k in keys]
+    rows = [{"key": k, "label": coefficient_label(k),
+             "values": [f.get(k, "") for f in flat_by_version]} for k in keys]
     return versions, rows
+
+
+def coefficient_label(key: str) -> str:
+    """What a policy's flattened JSON key (mg_per_minute.S, hit_bonus_tiers.0.bonus) is,
+    in the reader's language; a key of no known shape is shown as it is."""
+    plain = {
+        "name": _("Name"), "valid_from": _("Valid from"),
+        "minute_price": _("Price per valid minute (¥)"),
+        "continuous_creation.min_episodes": _("Continuous creation: minimum episodes"),
+        "continuous_creation.uplift": _("Continuous creation: uplift"),
+    }
+    if key in plain:
+        return plain[key]
+    licence = {"exclusive": _("exclusive"), "non_exclusive": _("non-exclusive")}
+    group, _dot, rest = key.partition(".")
+    if group == "category_coefficients" and rest in Category.values:
+        return _("Category coefficient: %(category)s") % {"category": Category(rest).label}
+    if group == "copyright_coefficients" and rest in licence:
+        return _("Copyright coefficient: %(license)s") % {"license": licence[rest]}
+    if group == "ad_coefficients" and rest in licence:
+        return _("Ad coefficient: %(license)s") % {"license": licence[rest]}
+    if group == "mg_per_minute" and rest:
+        return _("Minimum guarantee per minute, grade %(grade)s (¥)") % {"grade": rest}
+    tier, _dot, field = rest.partition(".")
+    if group == "hit_bonus_tiers" and tier.isdigit():
+        n = int(tier) + 1
+        if field == "min_views":
+            return _("Hit bonus tier %(n)s: minimum views") % {"n": n}
+        if field == "bonus":
+            return _("Hit bonus tier %(n)s: bonus (¥)") % {"n": n}
+    return key
 
 
 def _flatten(data, prefix="") -> dict:

@@ -169,3 +169,12 @@ def test_money_is_grouped_to_the_fen_and_never_shown_unrounded(client, settled, 
     assert "¥15,795.85" in money and "0" not in cells
     page = client.get(reverse("revenue:statement", args=["studio", "moonlight", "2026-02"]))
     assert "¥20,766.05" in page.content.decode()
+
+
+def test_the_drill_names_the_coefficients_in_the_readers_language(client, settled, lin):
+    client.force_login(lin)
+    url = reverse("dashboard:drill", args=["moonlight", "2026-02"])
+    zh = client.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "分钟单价 0.0005 × 品类" in zh and "; ad ×" not in zh
+    en = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "minute price 0.0005 × category" in en

@@ -54,3 +54,13 @@ def test_a_valid_from_not_written_yyyy_mm_dd_is_refused(db, day):
     with pytest.raises(RevenueError, match="valid_from: expected YYYY-MM-DD"):
         create_policy({**POLICY, "valid_from": day})
     assert not PolicyVersion.objects.exists()
+
+
+def test_the_history_names_each_coefficient_in_chinese_not_by_its_json_key(client, example):
+    client.force_login(make_user("fin-history", is_finance=True))
+    page = client.get(reverse("revenue:policies"), HTTP_ACCEPT_LANGUAGE="zh-hans")
+    labels = [r["label"] for r in page.context["rows"]]
+    for shown in ("每有效分钟单价（¥）", "品类系数：解说漫", "版权系数：非独家",
+                  "每分钟保底，S 级（¥）", "爆款奖励第 1 档：最低播放量"):
+        assert shown in labels and shown in page.content.decode()
+    assert not [x for x in labels if "_" in x or "." in x]
