@@ -809,7 +809,7 @@ def _settle(period: str, first, last) -> SettlementRun:
     policies = list(PolicyVersion.objects.order_by("valid_from"))
     end_policy = policy_for(last, policies)
     if end_policy is None:
-        raise RevenueError(f"no policy effective on {last}")
+        raise RevenueError(_("no policy effective on %(day)s") % {"day": last})
     run = SettlementRun.all_runs.filter(period=period).first()
     if run is None:
         run = SettlementRun.all_runs.create(period=period, open=True)

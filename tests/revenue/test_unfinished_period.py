@@ -45,3 +45,12 @@ def test_the_finance_form_shows_why_in_chinese(client, example):
     assert page.status_code == 400
     assert "尚未结束" in page.content.decode()
     assert not SettlementRun.objects.exists()
+
+
+def test_a_period_without_a_policy_is_refused_in_the_readers_language(client, db):
+    client.force_login(make_user("fin", is_finance=True))
+    page = client.post(reverse("revenue:runs"), {"period": last_month()},
+                       HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert page.status_code == 400 and "没有生效的政策" in page.content.decode()
+    with override("en"), pytest.raises(RevenueError, match="no policy effective on"):
+        settle(last_month())
