@@ -7,6 +7,9 @@ studio (or all of the user's) with 4403, so a removed member hears nothing more.
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.conf import settings
+from django.utils import translation
+from django.utils.translation.trans_real import parse_accept_lang_header
 
 from creators.queries import is_member
 
@@ -21,6 +24,32 @@ def user_group(user_id: int) -> str:
     return f"user-{user_id}"
 
 
+def scope_language(scope) -> str:
+    """The page's language, as LocaleMiddleware chose it for the page: the language cookie,
+    else Accept-Language, else the site's default."""
+    candidates = [scope.get("cookies", {}).get(settings.LANGUAGE_COOKIE_NAME)]
+    accept = dict(scope.get("headers", ())).get(b"accept-language", b"").decode("latin-1")
+    candidates += [code for code, _q in parse_accept_lang_header(accept) if code != "*"]
+    for code in filter(None, candidates):
+        try:
+            return translation.get_supported_language_variant(code)
+        except LookupError:
+            continue
+    return settings.LANGUAGE_CODE
+
+
+def localised(payload: dict, language: str) -> dict:
+    """A payload's `message_i18n` ([msgid, params], from creators.notify.message_for) as
+    `message` in the listener's language: one event, shown to each page in its own."""
+    if "message_i18n" not in payload:
+        return payload
+    payload = dict(payload)
+    msgid, params = payload.pop("message_i18n")
+    with translation.override(language):
+        payload["message"] = translation.gettext(msgid) % params
+    return payload
+
+
 class StudioAccessMixin:
     """For a consumer that streams one studio's events: `join(studio_id, *groups)` after
     the membership check, and the close on `access.revoked`."""
@@ -30,6 +59,7 @@ class StudioAccessMixin:
 
     async def join(self, studio_id: int, *groups: str) -> None:
         self.studio_id = studio_id
+        self.language = scope_language(self.scope)
         self.groups_joined = [*groups, user_group(self.scope["user"].pk)]
         for group in self.groups_joined:
             await self.channel_layer.group_add(group, self.channel_name)
@@ -48,7 +78,7 @@ class StudioAccessMixin:
 
     async def forward(self, event):
         if not self.revoked:
-            await self.send_json(event["payload"])
+            await self.send_json(localised(event["payload"], self.language))
 
 
 class StudioConsumer(StudioAccessMixin, AsyncJsonWebsocketConsumer):

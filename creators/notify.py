@@ -18,6 +18,15 @@ def notify_studio(studio_id: int, payload: dict) -> None:
     )
 
 
+def message_for(msgid: str, params: dict) -> dict:
+    """A live message every page shows in its own language (the consumer translates it):
+    mark msgid with gettext_noop; params must be JSON values. `message` is the sender's
+    language, for whatever reads the payload without a consumer."""
+    from django.utils.translation import gettext
+
+    return {"message": gettext(msgid) % params, "message_i18n": [msgid, params]}
+
+
 def revoke_sockets(user_id: int, studio_id: int | None = None) -> None:
     """Closes the user's open sockets of that studio, or all of them when studio_id is None."""
     async_to_sync(get_channel_layer().group_send)(

@@ -138,6 +138,7 @@ from django.core.exceptions import PermissionDenied, ValidationError  # noqa: E4
 from django.db.models import Q  # noqa: E402
 from django.utils import timezone  # noqa: E402
 from django.utils.translation import gettext as _  # noqa: E402
+from django.utils.translation import gettext_noop  # noqa: E402
 
 from creators import conf, media  # noqa: E402
 from creators.models import Series, Upload  # noqa: E402
@@ -571,6 +572,8 @@ def cleanup_abandoned_uploads(older_than_s: int | None = None) -> int:
 def probe_episode_video(episode_id: int, report=lambda payload: None) -> Episode:
     """Reads the stored video again, records its facts, extracts a poster frame and a
     short preview. `report` receives progress payloads for the studio's pages."""
+    from creators.notify import message_for
+
     claimed = Episode.objects.filter(
         pk=episode_id, probe_state__in=[Episode.Probe.PENDING, Episode.Probe.FAILED]
     ).update(probe_state=Episode.Probe.RUNNING, probe_progress=0)
@@ -633,8 +636,8 @@ def probe_episode_video(episode_id: int, report=lambda payload: None) -> Episode
         (root / name).unlink(missing_ok=True)
     report({"type": "episode.probe", "episode": episode_id, "ref": episode.ref,
             "state": "done", "progress": 100, "studio": studio_id,
-            "message": _("Video of %(ref)s checked: %(w)s×%(h)s, %(s)s s")
-            % {"ref": episode.ref, "w": episode.width, "h": episode.height,
-               "s": episode.duration_seconds}})
+            **message_for(gettext_noop("Video of %(ref)s checked: %(w)s×%(h)s, %(s)s s"),
+                          {"ref": episode.ref, "w": episode.width, "h": episode.height,
+                           "s": episode.duration_seconds})})
     return episode
 
