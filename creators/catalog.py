@@ -15,6 +15,7 @@ from creators.models import Category, Episode, Grade, Series, Studio, User
 from creators.services import create_studio
 from library.models import IP, License
 from library.services import conflicting_licenses
+from revenue.services import parse_day
 
 ROLES = {"creator": "is_creator", "rights_holder": "is_rights_holder",
          "reviewer": "is_reviewer", "finance": "is_finance"}
@@ -41,7 +42,6 @@ TEXTS = {
 }
 SLUG = re.compile(r"[-a-zA-Z0-9_]+")
 NUMBER = re.compile(r"[+-]?[0-9]+(\.[0-9]+)?([eE][+-]?[0-9]+)?")
-DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 NUMBER_MAX = 2**31 - 1  # the largest PositiveIntegerField every database holds
 
 
@@ -53,8 +53,8 @@ class CatalogError(Exception):
 
 def _date(value, where, problems):
     try:
-        if isinstance(value, str) and DATE.fullmatch(value):
-            return datetime.date.fromisoformat(value)
+        if isinstance(value, str):
+            return parse_day(value)
     except ValueError:
         pass
     problems.append(f"{where}: bad date {value!r}")

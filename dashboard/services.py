@@ -21,7 +21,10 @@ from revenue.services import (
 from .models import Payout
 
 MIN_PAYOUT = Decimal("100.00")
-MAX_PAYOUT = Decimal("999999999999.99")  # what Payout.amount holds (14 digits, 2 decimals)
+_AMOUNT = Payout._meta.get_field("amount")
+# The largest amount Payout.amount holds (999999999999.99), read from the field itself.
+MAX_PAYOUT = (Decimal(10) ** (_AMOUNT.max_digits - _AMOUNT.decimal_places)
+              - Decimal(10) ** -_AMOUNT.decimal_places)
 
 
 class PayoutError(Exception):
