@@ -30,6 +30,14 @@ def make_user(username: str, **flags) -> User:
     return user
 
 
+def logged_in(client, user: User, language: str):
+    """The test client logged in as user, reading the site in language (the switcher's
+    cookie): "en" where a test asserts English text, "zh-hans" for Chinese."""
+    client.force_login(user)
+    client.cookies["django_language"] = language
+    return client
+
+
 @pytest.fixture
 def owner(db) -> User:
     return make_user("owner")

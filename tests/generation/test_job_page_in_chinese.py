@@ -7,15 +7,14 @@ import re
 import pytest
 
 from generation.models import Job
+from tests.conftest import logged_in
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def zh_client(client, owner):
-    client.force_login(owner)
-    client.cookies["django_language"] = "zh-hans"
-    return client
+    return logged_in(client, owner, "zh-hans")
 
 
 @pytest.fixture

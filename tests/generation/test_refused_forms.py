@@ -8,6 +8,7 @@ from creators import services as creators
 from creators.models import Category
 from generation import credits
 from generation.models import Job
+from tests.conftest import logged_in
 
 pytestmark = pytest.mark.django_db
 
@@ -17,9 +18,7 @@ SUBMIT = reverse("generation:submit_keyframe", args=["dawn"])
 
 @pytest.fixture
 def owner_client(client, owner):
-    client.force_login(owner)
-    client.cookies["django_language"] = "en"
-    return client
+    return logged_in(client, owner, "en")
 
 
 def test_too_many_steps_come_back_with_the_prompt_and_the_steps_error(owner_client, studio):

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from review import services
 from review.models import ReviewItem
+from tests.conftest import logged_in
 from tests.review.conftest import add_episode
 
 
@@ -20,9 +21,7 @@ def _fresh_cache():
 
 @pytest.fixture
 def zh_reviewer(client, reviewer):
-    client.force_login(reviewer)
-    client.cookies["django_language"] = "zh-hans"
-    return client
+    return logged_in(client, reviewer, "zh-hans")
 
 
 def queue_with(series, age: datetime.timedelta, flags: str = "") -> ReviewItem:

@@ -6,6 +6,7 @@ in this process, for tests that need real outputs but not a worker process."""
 import itertools
 
 import pytest
+from django.urls import reverse
 
 from creators import services as creators
 from creators.models import Category
@@ -17,6 +18,11 @@ from storyboard import services
 from tests.generation.conftest import build_models_once
 
 _deliveries = itertools.count()
+
+
+def url(name, episode, *args):
+    """A storyboard page or action of the episode."""
+    return reverse(f"storyboard:{name}", args=[episode.series.studio.slug, episode.ref, *args])
 
 
 @pytest.fixture

@@ -12,7 +12,6 @@ import pytest
 from diffusers import StableDiffusionImg2ImgPipeline, StableDiffusionPipeline
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.urls import reverse
 from PIL import Image
 
 from creators import services as creators
@@ -22,13 +21,9 @@ from generation import services as generation
 from generation.models import CreditEntry, Job
 from storyboard import services
 from storyboard.models import Shot
-from tests.storyboard.conftest import run_queued
+from tests.storyboard.conftest import run_queued, url
 
 pytestmark = pytest.mark.django_db
-
-
-def url(name, episode, *args):
-    return reverse(f"storyboard:{name}", args=[episode.series.studio.slug, episode.ref, *args])
 
 
 def pixels(relative: str) -> np.ndarray:

@@ -18,13 +18,9 @@ from generation import services as generation
 from generation.models import Job
 from storyboard import services
 from storyboard.models import Character, Shot
-from tests.storyboard.conftest import run_queued
+from tests.storyboard.conftest import run_queued, url
 
 pytestmark = pytest.mark.django_db
-
-
-def url(name, episode, *args):
-    return reverse(f"storyboard:{name}", args=[episode.series.studio.slug, episode.ref, *args])
 
 
 @pytest.fixture

@@ -2,23 +2,18 @@
 words, not a state code or a field name with asterisks."""
 
 import pytest
-from django.urls import reverse
 
 from generation.models import Job
 from storyboard import services
+from tests.conftest import logged_in
+from tests.storyboard.conftest import url
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def zh_client(client, owner):
-    client.force_login(owner)
-    client.cookies["django_language"] = "zh-hans"
-    return client
-
-
-def url(name, episode, *args):
-    return reverse(f"storyboard:{name}", args=[episode.series.studio.slug, episode.ref, *args])
+    return logged_in(client, owner, "zh-hans")
 
 
 def test_a_failed_clip_shows_its_state_in_chinese(zh_client, board, owner):

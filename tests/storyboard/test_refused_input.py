@@ -14,6 +14,8 @@ from PIL import Image
 
 from storyboard import services
 from storyboard.models import Character, ReferenceImage, Shot
+from tests.conftest import logged_in
+from tests.storyboard.conftest import url
 
 pytestmark = pytest.mark.django_db
 
@@ -29,13 +31,7 @@ def media_root(settings, tmp_path):
 
 @pytest.fixture
 def owner_client(client, owner):
-    client.force_login(owner)
-    client.cookies["django_language"] = "en"
-    return client
-
-
-def url(name, episode, *args):
-    return reverse(f"storyboard:{name}", args=[episode.series.studio.slug, episode.ref, *args])
+    return logged_in(client, owner, "en")
 
 
 def wav_with(payload: bytes, seconds=1, rate=8000) -> bytes:
