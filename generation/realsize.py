@@ -147,12 +147,30 @@ def _cfg(base: dict, small: bool, key: str, **extra) -> dict:
 
 
 @contextmanager
+def _unfilled():
+    """torch.empty without the NaN fill that deterministic mode adds (the CPU worker turns
+    it on, see pipelines._torch), for tensors that are written right after or never hold
+    data: accelerate makes each parameter with torch.empty on the CPU before moving it to
+    the meta device, and filling those (umT5-XXL alone is 23 GB in float32, one tensor at a
+    time) made one full-size Wan build on the meta device take ~17 s instead of ~0.8 s."""
+    import torch
+
+    deterministic = torch.utils.deterministic
+    before = deterministic.fill_uninitialized_memory
+    deterministic.fill_uninitialized_memory = False
+    try:
+        yield
+    finally:
+        deterministic.fill_uninitialized_memory = before
+
+
+@contextmanager
 def empty_parameters():
     """Modules built inside get their parameters on the meta device (no memory, no init
     kernels); buffers are built for real, they are small and computed in __init__."""
     from accelerate import init_empty_weights
 
-    with init_empty_weights(include_buffers=False):
+    with _unfilled(), init_empty_weights(include_buffers=False):
         yield
 
 
@@ -183,7 +201,7 @@ def materialise(model, device, dtype, seed: int = 0):
 
     generator = torch.Generator(device=device).manual_seed(seed)
     made = {}  # a parameter shared by two modules (tied weights) stays one parameter
-    with torch.no_grad():
+    with torch.no_grad(), _unfilled():  # every value below is written before it is used
         for module_name, module in model.named_modules(remove_duplicate=False):
             for name, param in list(module._parameters.items()):
                 if param is None:

@@ -186,3 +186,23 @@ def test_full_size_entries_are_what_the_issue_asks_for():
     # The tiny built-ins stay what the CPU tests run: no builder, no CUDA, float32.
     for spec in registry.BUILTIN.values():
         assert not spec.builder and not spec.requires_cuda and spec.dtype == "float32"
+
+
+def test_building_leaves_the_deterministic_fill_as_the_worker_set_it():
+    """The builders drop deterministic mode's NaN fill of torch.empty while they make
+    tensors that are written at once (it cost ~17 s a full-size build); they must hand
+    the setting back and still write every value."""
+    fill = torch.utils.deterministic
+    was_on, was_fill = torch.are_deterministic_algorithms_enabled(), fill.fill_uninitialized_memory
+    torch.use_deterministic_algorithms(True, warn_only=True)
+    fill.fill_uninitialized_memory = True
+    try:
+        pipe = realsize.build(WAN, device="cpu", dtype=torch.float32, small=True)
+        assert fill.fill_uninitialized_memory is True
+        assert all(torch.isfinite(p).all() for p in pipe.transformer.parameters())
+        realsize.build(SDXL, device="meta")
+        assert fill.fill_uninitialized_memory is True
+        assert torch.isnan(torch.empty(4)).all()  # the worker's setting is in force again
+    finally:
+        torch.use_deterministic_algorithms(was_on, warn_only=True)
+        fill.fill_uninitialized_memory = was_fill
