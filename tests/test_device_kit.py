@@ -3,6 +3,7 @@ what the lent GPU machine's image ships or the kit carries as wheels."""
 
 import importlib.util
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -44,6 +45,41 @@ def test_every_stage_runs_and_reports(dry_run):
     versions = (dry_run / "versions.txt").read_text()
     for name in ("torch", "triton", "diffusers", "transformers"):
         assert f"\n{name} " in versions and f"{name} missing" not in versions
+
+
+NUMBER = r"-?\d+(\.\d+)?(e[-+]\d+)?"
+PER_ARCH = ("step_s_default", "step_s_fast", "step_speedup", "forward_speedup",
+            "job_s_default", "job_s_fast", "tflop_per_step", "jobs_per_hour",
+            "jobs_per_hour_batched", "startup_s", "first_job_stall_s", "max_rel_diff",
+            "full_tflop_per_step")
+
+
+@pytest.mark.parametrize("stage, arch, full_tflop", [("sdxl", "sdxl", 13.29),
+                                                      ("wan", "wan13b", 572.53)])
+def test_the_generation_stages_print_well_formed_results(dry_run, stage, arch, full_tflop):
+    """bench/generation.py --tiny end to end on the CPU, as each stage runs it."""
+    log = (dry_run / f"{stage}.log").read_text()
+    assert "NOT GPU figures" in log
+    results = [fields(line) for line in log.splitlines() if line.startswith("RESULT ")]
+    assert len(results) == 2, log
+    result, summary = results
+    assert result["name"] == "generation" and result["mode"] == "cpu-tiny"
+    assert result["arch"] == arch
+    for key in PER_ARCH:
+        assert re.fullmatch(NUMBER, result[key]), (key, result[key])
+    assert float(result["step_s_default"]) > 0 and float(result["job_s_fast"]) > 0
+    assert float(result["max_rel_diff"]) < 1e-3  # the fast path kept the output
+    assert result["mfu_forward"] == "na"  # no GPU peak on a CPU
+    assert result["attention_best"] in ("auto", "cudnn", "flash", "efficient", "math")
+    if arch == "wan13b":
+        assert re.fullmatch(NUMBER, result["cfg_batch_gain"])  # Wan: two calls a step
+    # The full-size FLOPs are counted on meta even here: the figures of the real shapes.
+    assert float(result["full_tflop_per_step"]) == full_tflop
+    assert summary["name"] == "generation" and summary["mode"] == "cpu-tiny"
+    assert summary["target_met"] == "unknown"
+    assert re.fullmatch(NUMBER, summary[f"{arch}_step_speedup"])
+    # The last line is the summary, for tools that read only the end.
+    assert log.strip().splitlines()[-1].startswith("RESULT name=generation mode=")
 
 
 def test_the_stages_import_only_what_the_gpu_machine_has_or_the_kit_carries(dry_run):
