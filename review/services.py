@@ -10,6 +10,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from creators import services as creators
 from creators.models import Episode, Grade
@@ -208,9 +209,10 @@ def _record(item: ReviewItem, user, kind: str, state: str, **fields) -> Decision
     decision = Decision.objects.create(
         item=item, episode=item.episode, reviewer=user, kind=kind, checks=item.checks,
         waited_seconds=max(0, int((now - item.submitted_at).total_seconds())), **fields)
-    studio_id, message = item.studio_id, decision_message(decision)
-    payload = {"type": "review.decision", "message": message, "episode": item.episode_id,
-               "episode_ref": item.episode.ref, "decision": kind,
+    studio_id = item.studio_id
+    # The message in each listening page's language, not the reviewer's (creators.consumers).
+    payload = {"type": "review.decision", **decision_message(decision),
+               "episode": item.episode_id, "episode_ref": item.episode.ref, "decision": kind,
                "status": item.episode.status}
     transaction.on_commit(lambda: _notify(studio_id, payload))
     cache.delete("review:counts")
@@ -226,14 +228,18 @@ def _notify(studio_id: int, payload: dict) -> None:
         log.exception("could not notify studio %s", studio_id)
 
 
-def decision_message(decision: Decision) -> str:
+def decision_message(decision: Decision) -> dict:
+    """`message` and `message_i18n` for the live event (creators.notify.message_for)."""
+    from creators.notify import message_for
+
     ref = decision.episode.ref
     if decision.kind == Decision.Kind.APPROVE:
-        return _("%(ref)s approved with grade %(grade)s, published on %(day)s.") % {
-            "ref": ref, "grade": decision.grade, "day": decision.publish_on}
+        return message_for(
+            gettext_noop("%(ref)s approved with grade %(grade)s, published on %(day)s."),
+            {"ref": ref, "grade": decision.grade, "day": decision.publish_on.isoformat()})
     if decision.kind == Decision.Kind.REJECT:
-        return _("%(ref)s was rejected.") % {"ref": ref}
-    return _("Changes were requested on %(ref)s.") % {"ref": ref}
+        return message_for(gettext_noop("%(ref)s was rejected."), {"ref": ref})
+    return message_for(gettext_noop("Changes were requested on %(ref)s."), {"ref": ref})
 
 
 @transaction.atomic
