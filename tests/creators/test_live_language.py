@@ -38,7 +38,7 @@ def test_each_page_gets_the_message_in_its_own_language(studio, owner, member,
             payload = {"type": "episode.probe", "ref": "EP-1",
                        **message_for(CHECKED, {"ref": "EP-1", "w": 720, "h": 1280, "s": 61.5})}
         await database_sync_to_async(notify_studio)(studio.id, payload)
-        got = await english.receive_json_from(timeout=3), await chinese.receive_json_from(timeout=3)
+        got = await english.receive_json_from(timeout=10), await chinese.receive_json_from(timeout=10)
         for ws in (english, chinese):
             await ws.disconnect()
         await database_sync_to_async(connections.close_all)()

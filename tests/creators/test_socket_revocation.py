@@ -30,7 +30,7 @@ def socket(path: str, session: str) -> WebsocketCommunicator:
         (b"cookie", f"sessionid={session}".encode()), (b"origin", b"http://localhost")])
 
 
-async def next_message(ws, timeout=3.0):
+async def next_message(ws, timeout=10.0):
     """('json', payload) or ('closed', code); None when nothing came (the communicator then
     stops the application: only for the last read)."""
     try:

@@ -48,7 +48,7 @@ def test_a_decision_is_heard_in_each_pages_language(transactional_db, series, re
         heard = []
         for ws in (english, chinese):
             while True:  # the studio also hears the episode's own status change
-                event = await ws.receive_json_from(timeout=5)
+                event = await ws.receive_json_from(timeout=10)
                 if event.get("type") == "review.decision":
                     heard.append(event)
                     break
