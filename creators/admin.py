@@ -1,10 +1,13 @@
 """Admin for users, studios, series and episodes."""
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from creators.models import Episode, Membership, Series, Studio, User
 from creators.queries import license_locked
+from creators.services import TransitionError, take_down
 
 
 @admin.register(User)
@@ -45,6 +48,35 @@ class SeriesAdmin(admin.ModelAdmin):
 
 @admin.register(Episode)
 class EpisodeAdmin(admin.ModelAdmin):
+    """Titles and pictures may be mended here; what the workflow and the money follow
+    (status, grade, publication day, the video and what the probe read from it, the
+    reference revenue files name) moves only through the services: review decides, the
+    take-down action below is the one status change offered."""
+
     list_display = ("ref", "title", "series", "status", "grade", "published_on")
     list_filter = ("status", "grade", "source")
     search_fields = ("ref", "title")
+    readonly_fields = ("series", "number", "ref", "status", "source", "grade", "published_on",
+                       "duration_seconds", "video", "preview", "width", "height", "fps",
+                       "video_codec", "probe_state", "probe_progress", "probe_error")
+    actions = ["take_down_selected"]
+
+    def has_add_permission(self, request) -> bool:
+        return False  # an episode is made in its studio, with its checks
+
+    @admin.action(description=gettext_lazy("Take down the selected published episodes"),
+                  permissions=["change"])
+    def take_down_selected(self, request, queryset):
+        done, refused = 0, []
+        for episode in queryset:
+            try:
+                take_down(episode)
+                done += 1
+            except TransitionError:
+                refused.append(episode.ref)
+        if done:
+            self.message_user(request, _("%(n)s episode(s) taken down.") % {"n": done},
+                              messages.SUCCESS)
+        if refused:
+            self.message_user(request, _("Not published, left as they were: %(refs)s") % {
+                "refs": ", ".join(refused)}, messages.WARNING)

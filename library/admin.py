@@ -2,6 +2,7 @@
 
 from django.contrib import admin
 
+from config.admin import ReadOnlyAdmin
 from library.models import IP, ApplicationEvent, License, LicenseApplication, Tag
 
 
@@ -20,9 +21,14 @@ class IPAdmin(admin.ModelAdmin):
 
 
 @admin.register(License)
-class LicenseAdmin(admin.ModelAdmin):
+class LicenseAdmin(ReadOnlyAdmin):
+    """Shown, never written: a license is granted by accepting an application (which checks
+    exclusivity against every other license of the IP), and its share and guarantee are
+    what the royalties and recoupments already posted were computed from."""
+
     list_display = ("ip", "studio", "exclusive", "starts_on", "ends_on", "licensor_share")
-    raw_id_fields = ("ip", "studio")
+    list_filter = ("exclusive",)
+    search_fields = ("ip__title", "studio__name", "studio__slug")
 
 
 class ApplicationEventInline(admin.TabularInline):
