@@ -7,6 +7,23 @@
 
   function el(card, role) { return card.querySelector('[data-role="' + role + '"]'); }
 
+  // The job page's provenance table (outside the card) was rendered before the job ran:
+  // once it ends, the server's fresh copy replaces it (worker, attempt, timings, in the
+  // page's language).
+  function fillProvenance(jobId) {
+    const selector = '[data-provenance-of="' + jobId + '"]';
+    if (!document.querySelector(selector)) return;
+    fetch(location.href, {credentials: "same-origin"})
+      .then(function (r) { return r.ok ? r.text() : null; })
+      .then(function (html) {
+        if (!html) return;
+        const fresh = new DOMParser().parseFromString(html, "text/html").querySelector(selector);
+        const table = document.querySelector(selector);
+        if (fresh && table) table.replaceWith(fresh);
+      })
+      .catch(function () {});
+  }
+
   function renderOutputs(card, outputs) {
     const box = el(card, "outputs");
     if (!box || !outputs || !outputs.length || box.children.length) return;
@@ -60,6 +77,7 @@
         const img = el(card, "preview"); if (img) img.hidden = true;
       }
       renderOutputs(card, ev.outputs);
+      fillProvenance(card.dataset.jobId);
       const cancel = el(card, "cancel"); if (cancel) cancel.remove();
       card.removeAttribute("data-live");
       return true;

@@ -3,6 +3,7 @@ the socket's first event (the current state) rewrites it."""
 
 import pytest
 
+from generation import credits
 from generation.models import Job
 from tests.generation.conftest import session_cookie
 
@@ -31,3 +32,41 @@ def test_the_live_badge_of_a_queued_job_stays_in_chinese(asgi_server, page, owne
     page.wait_for_function("window.__badge.length > 0")
     assert page.evaluate("window.__badge") == ["排队中"]
     assert page.locator('[data-role="state"]').text_content() == "排队中"
+
+
+def test_the_job_page_fills_in_worker_and_timings_when_the_job_finishes(
+        asgi_server, page, owner, studio):
+    """Opened while the job waits, the provenance table gets the worker, the attempt and
+    the load and run times from the final event, without a reload."""
+    from generation import services
+    from generation.progress import publish
+    from generation.queries import job_state
+
+    credits.grant(studio, 10)
+    job = Job.objects.create(studio=studio, created_by=owner, kind=Job.Kind.KEYFRAME,
+                             model_key="tiny-keyframe", price=1, params={"prompt": "竹林"})
+    page.context.add_cookies([
+        {"name": "sessionid", "value": session_cookie(owner).split("=", 1)[1],
+         "url": asgi_server.url},
+        {"name": "django_language", "value": "zh-hans", "url": asgi_server.url}])
+    page.goto(f"{asgi_server.url}/generation/jobs/{job.pk}/")
+    page.wait_for_selector('[data-job-id][data-live="1"]')
+    table = page.locator(f'[data-provenance-of="{job.pk}"]')
+    assert table.locator('[data-role="load-seconds"]').text_content() == ""
+
+    Job.objects.filter(pk=job.pk).update(state=Job.State.RUNNING, attempt=2,
+                                         worker="gpu@test-host")
+    job.refresh_from_db()
+    assert services.finish_job(job, Job.State.SUCCEEDED, outputs=[], load_seconds=1.25,
+                               run_seconds=2.5)
+    job.refresh_from_db()
+    publish(job.pk, job.studio_id, {**job_state(job), "snapshot": False}, wait=True,
+            final=True)
+
+    page.wait_for_selector('[data-job-id]:not([data-live])')
+    page.wait_for_function("""() => document.querySelector(
+        '[data-role="load-seconds"]').textContent.trim() !== ''""")
+    assert table.locator('[data-role="load-seconds"]').text_content() == "1.250 s"
+    assert table.locator('[data-role="run-seconds"]').text_content() == "2.500 s"
+    assert table.locator('[data-role="worker"]').text_content() == "gpu@test-host (第 2 次尝试)"
+    assert page.locator('[data-role="state"]').text_content() == "已完成"
