@@ -36,7 +36,7 @@ def statement(period: str, studio: Studio | None = None, licensor: User | None =
     happened). Read from the ledger: payouts posted in the period are subtracted."""
     run = SettlementRun.objects.filter(period=period).first()
     if run is None:
-        raise RevenueError(f"period {period} is not settled")
+        raise RevenueError(_("period %(period)s is not settled") % {"period": period})
     if studio is not None:
         account = Account.objects.filter(studio=studio).first()
         payee = {"kind": "studio", "slug": studio.slug, "name": studio.name}

@@ -20,6 +20,7 @@ from django.db.models import BigIntegerField, Case, Count, F, Sum, When
 from django.db.models.functions import Cast, Round
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from creators.models import Episode, Series, Studio, User
 from library.models import License
@@ -67,7 +68,8 @@ def period_bounds(period: str) -> tuple[datetime.date, datetime.date]:
         year, month = (int(p) for p in period.split("-"))
         first = datetime.date(year, month, 1)
     except (ValueError, TypeError) as exc:
-        raise RevenueError(f"bad period {period!r}: expected YYYY-MM") from exc
+        raise RevenueError(_("bad period %(period)s: expected YYYY-MM")
+                           % {"period": repr(period)}) from exc
     return first, datetime.date(year, month, calendar.monthrange(year, month)[1])
 
 
@@ -99,15 +101,17 @@ def parse_policy_json(text: str):
 
 def _dec(value, where: str, problems: list) -> Decimal | None:
     if isinstance(value, float):  # already rounded: what was written is lost
-        problems.append(f"{where}: a float is not exact; write the number as a string")
+        problems.append(_("%(field)s: a float is not exact; write the number as a string")
+                        % {"field": where})
         return None
     try:
         d = Decimal(str(value))
     except (InvalidOperation, ValueError):
-        problems.append(f"{where}: not a decimal: {value!r}")
+        problems.append(_("%(field)s: not a decimal: %(value)s")
+                        % {"field": where, "value": repr(value)})
         return None
     if not d.is_finite() or d < 0:
-        problems.append(f"{where}: must be a non-negative decimal")
+        problems.append(_("%(field)s: must be a non-negative decimal") % {"field": where})
         return None
     return d
 
@@ -117,16 +121,16 @@ def validate_policy(data: dict) -> tuple[dict, list[str]]:
     Decimal written out exactly) and the problems found."""
     problems: list[str] = []
     if not isinstance(data, dict):
-        return {}, ["a policy is a JSON object"]
+        return {}, [_("a policy is a JSON object")]
     out: dict = {}
     name = data.get("name")
     if not isinstance(name, str) or not name.strip():
-        problems.append("name: required")
+        problems.append(_("%(field)s: required") % {"field": "name"})
     out["name"] = name
     try:
         out["valid_from"] = parse_day(str(data.get("valid_from")))
     except ValueError:
-        problems.append("valid_from: expected YYYY-MM-DD")
+        problems.append(_("%(field)s: expected YYYY-MM-DD") % {"field": "valid_from"})
     if _dec(data.get("minute_price"), "minute_price", problems) is not None:
         out["minute_price"] = str(data["minute_price"])
     for key, names in [
@@ -137,7 +141,8 @@ def validate_policy(data: dict) -> tuple[dict, list[str]]:
     ]:
         block = data.get(key)
         if not isinstance(block, dict) or set(block) != set(names):
-            problems.append(f"{key}: needs exactly {', '.join(names)}")
+            problems.append(_("%(field)s: needs exactly %(keys)s")
+                            % {"field": key, "keys": ", ".join(names)})
             continue
         out[key] = {}
         for n in names:
@@ -146,18 +151,20 @@ def validate_policy(data: dict) -> tuple[dict, list[str]]:
     tiers = data.get("hit_bonus_tiers")
     out["hit_bonus_tiers"] = []
     if not isinstance(tiers, list):
-        problems.append("hit_bonus_tiers: a list")
+        problems.append(_("%(field)s: a list") % {"field": "hit_bonus_tiers"})
     else:
         for i, tier in enumerate(tiers):
             mv = tier.get("min_views") if isinstance(tier, dict) else None
             if not isinstance(mv, int) or mv < 0 or isinstance(mv, bool):
-                problems.append(f"hit_bonus_tiers[{i}].min_views: a non-negative integer")
+                problems.append(_("%(field)s: a non-negative integer")
+                                % {"field": f"hit_bonus_tiers[{i}].min_views"})
                 continue
             if _dec(tier.get("bonus"), f"hit_bonus_tiers[{i}].bonus", problems) is not None:
                 out["hit_bonus_tiers"].append({"min_views": mv, "bonus": str(tier["bonus"])})
     cc = data.get("continuous_creation")
     if not isinstance(cc, dict) or not isinstance(cc.get("min_episodes"), int):
-        problems.append("continuous_creation: needs min_episodes (integer) and uplift")
+        problems.append(_("%(field)s: needs %(episodes)s (integer) and %(uplift)s") % {
+            "field": "continuous_creation", "episodes": "min_episodes", "uplift": "uplift"})
     elif _dec(cc.get("uplift"), "continuous_creation.uplift", problems) is not None:
         out["continuous_creation"] = {"min_episodes": cc["min_episodes"],
                                       "uplift": str(cc["uplift"])}
@@ -176,9 +183,11 @@ def create_policy(data: dict) -> PolicyVersion:
     closed = last_closed_day()
     if closed and valid_from <= closed:
         raise RevenueError(
-            f"valid_from {valid_from}: on or before {closed}, the last day of a closed period")
+            _("%(field)s %(day)s: on or before %(closed)s, the last day of a closed period")
+            % {"field": "valid_from", "day": valid_from, "closed": closed})
     if PolicyVersion.objects.filter(valid_from=valid_from).exists():
-        raise RevenueError(f"valid_from {valid_from}: a version already starts that day")
+        raise RevenueError(_("%(field)s %(day)s: a version already starts that day")
+                           % {"field": "valid_from", "day": valid_from})
     return PolicyVersion.objects.create(name=name, valid_from=valid_from, data=clean)
 
 
@@ -187,7 +196,7 @@ def import_policy_file(path) -> PolicyVersion:
         try:
             data = parse_policy_json(fh.read())
         except json.JSONDecodeError as exc:
-            raise RevenueError(f"not JSON: {exc}") from exc
+            raise RevenueError(_("not JSON: %(error)s") % {"error": exc}) from exc
     return create_policy(data)
 
 
@@ -299,16 +308,18 @@ def _money(text: str, field: str) -> Decimal:
     try:
         d = Decimal(text)
     except InvalidOperation as exc:
-        raise ValueError(f"{field} is not a number: {text!r}") from exc
+        raise ValueError(_("%(field)s is not a number: %(value)s")
+                         % {"field": field, "value": repr(text)}) from exc
     # Decimal() also reads 1_000.00, full-width digits, +1, 1e3, Infinity.
     if not PLAIN_DECIMAL.fullmatch(text):
-        raise ValueError(f"{field} is not a plain decimal: {text!r}")
+        raise ValueError(_("%(field)s is not a plain decimal: %(value)s")
+                         % {"field": field, "value": repr(text)})
     if d < 0:
-        raise ValueError(f"{field} is negative")
+        raise ValueError(_("%(field)s is negative") % {"field": field})
     if -d.as_tuple().exponent > 2:
-        raise ValueError(f"{field} has more than 2 decimals")
+        raise ValueError(_("%(field)s has more than 2 decimals") % {"field": field})
     if d > MAX_MONEY:
-        raise ValueError(f"{field} is too large")
+        raise ValueError(_("%(field)s is too large") % {"field": field})
     return d
 
 
@@ -358,7 +369,7 @@ def import_revenue(fileobj, platform: str, filename: str = "", user=None) -> Imp
     `row N: reason` (the header is row 1); the refusal is recorded as a refused batch."""
     digest = _digest(fileobj)
     if digest and ImportBatch.objects.filter(sha256=digest, status="accepted").exists():
-        problems = ["this file was already imported"]
+        problems = [_("this file was already imported")]
     else:
         stream = _Hashing(fileobj)
         problems = []
@@ -372,7 +383,7 @@ def import_revenue(fileobj, platform: str, filename: str = "", user=None) -> Imp
                 batch.sha256 = stream.sha.hexdigest()
                 if not problems and ImportBatch.objects.filter(
                         sha256=batch.sha256, status="accepted").exclude(pk=batch.pk).exists():
-                    problems.append("this file was already imported")
+                    problems.append(_("this file was already imported"))
                 if problems:
                     raise _Refused
                 batch.save(update_fields=["rows", "sha256"])
@@ -382,7 +393,7 @@ def import_revenue(fileobj, platform: str, filename: str = "", user=None) -> Imp
         except _Refused:
             pass
         except IntegrityError:
-            problems = ["a line or the same file was imported at the same time"]
+            problems = [_("a line or the same file was imported at the same time")]
         digest = stream.sha.hexdigest()
     ImportBatch.objects.create(platform=platform, filename=filename, sha256=digest,
                                status=ImportBatch.Status.REFUSED, errors=problems,
@@ -403,18 +414,24 @@ def _vacuum_lines() -> None:
             cur.execute(f"VACUUM (ANALYZE) {RevenueLine._meta.db_table}")
 
 
+def _row(n: int, problem: str) -> str:
+    return _("row %(n)s: %(problem)s") % {"n": n, "problem": problem}
+
+
 def _stream_rows(stream, platform: str, batch: ImportBatch, problems: list) -> int:
-    """Parse, check and insert every row; append problems. Returns the rows inserted."""
+    """Parse, check and insert every row; append problems, in row order. Returns the rows
+    inserted."""
     text = io.TextIOWrapper(io.BufferedReader(stream, 1 << 16), encoding="utf-8-sig",
                             newline="")
     reader = csv.reader(text)
     try:
         header = next(reader, None)
     except UnicodeDecodeError:
-        problems.append("row 1: the file is not UTF-8")
+        problems.append(_row(1, _("the file is not UTF-8")))
         return 0
     if header is None or [h.strip() for h in header] != HEADER:
-        problems.append(f"row 1: the header must be {','.join(HEADER)}")
+        problems.append(_row(1, _("the header must be %(header)s")
+                             % {"header": ",".join(HEADER)}))
         return 0
     episodes = {ref: (eid, status == Episode.Status.PUBLISHED, published_on, series_id)
                 for ref, eid, status, published_on, series_id in
@@ -428,6 +445,11 @@ def _stream_rows(stream, platform: str, batch: ImportBatch, problems: list) -> i
     rows: dict[tuple, int] = {}
     totals: dict[tuple, list] = {}  # (run, episode, pricing) -> what RunTotal adds up
     inserted = 0
+    # (row number, text): sorted by the number, as the text is in the reader's language.
+    refused: list[tuple[int, str]] = []
+
+    def refuse(n: int, problem: str) -> None:
+        refused.append((n, _row(n, problem)))
 
     def flush():
         nonlocal inserted
@@ -444,9 +466,11 @@ def _stream_rows(stream, platform: str, batch: ImportBatch, problems: list) -> i
                 continue
             bad.add((d, r))
             if batch_id == batch.pk:
-                problems.append(f"row {n}: duplicate of an earlier row ({d} {r})")
+                refuse(n, _("duplicate of an earlier row (%(day)s %(ref)s)")
+                       % {"day": d, "ref": r})
             else:
-                problems.append(f"row {n}: {d} {r} on {platform} already imported")
+                refuse(n, _("%(day)s %(ref)s on %(platform)s already imported")
+                       % {"day": d, "ref": r, "platform": platform})
         keep = [x for x in pending if (x.date, x.episode_ref) not in bad]
         RevenueLine.objects.bulk_create(keep)
         inserted += len(keep)
@@ -473,30 +497,33 @@ def _stream_rows(stream, platform: str, batch: ImportBatch, problems: list) -> i
     try:
         for n, row in enumerate(reader, start=2):
             if not row or all(not c.strip() for c in row):
-                problems.append(f"row {n}: blank line")
+                refuse(n, _("blank line"))
                 continue
             if len(row) != len(HEADER):
-                problems.append(f"row {n}: expected {len(HEADER)} fields, found {len(row)}")
+                refuse(n, _("expected %(expected)s fields, found %(found)s")
+                       % {"expected": len(HEADER), "found": len(row)})
                 continue
             reasons = []
             day = None
             try:
                 day = parse_day(row[0].strip())
             except ValueError:
-                reasons.append(f"bad date {row[0]!r}")
+                reasons.append(_("bad date %(value)s") % {"value": repr(row[0])})
             ref = row[1].strip()
             ep = episodes.get(ref)
             if ep is None:
-                reasons.append(f"unknown episode {ref!r}")
+                reasons.append(_("unknown episode %(ref)s") % {"ref": repr(ref)})
             elif day and not (ep[1] and ep[2] is not None and ep[2] <= day):
-                reasons.append(f"episode {ref} not yet published on {day}")
+                reasons.append(_("episode %(ref)s not yet published on %(day)s")
+                               % {"ref": ref, "day": day})
             if day and (first_policy_day is None or day < first_policy_day):
-                reasons.append(f"no policy for {day}")
+                reasons.append(_("no policy for %(day)s") % {"day": day})
             views = row[2].strip()
             if not views.isdigit() or not views.isascii():
-                reasons.append(f"valid_views is not a non-negative integer: {views!r}")
+                reasons.append(_("%(field)s is not a non-negative integer: %(value)s")
+                               % {"field": "valid_views", "value": repr(views)})
             elif int(views) > MAX_VIEWS:
-                reasons.append("valid_views is too large")
+                reasons.append(_("%(field)s is too large") % {"field": "valid_views"})
             values = []
             for field, value in (("valid_minutes", row[3]), ("ad_revenue", row[4])):
                 try:
@@ -505,9 +532,9 @@ def _stream_rows(stream, platform: str, batch: ImportBatch, problems: list) -> i
                     reasons.append(str(exc))
             if day and ep is not None:
                 if (day, ref) in rows:
-                    reasons.append(f"duplicate of row {rows[(day, ref)]}")
+                    reasons.append(_("duplicate of row %(n)s") % {"n": rows[(day, ref)]})
             if reasons:
-                problems.append(f"row {n}: " + "; ".join(reasons))
+                refuse(n, pgettext("between a row's reasons", "; ").join(reasons))
                 continue
             rows[(day, ref)] = n
             line = RevenueLine(
@@ -521,10 +548,11 @@ def _stream_rows(stream, platform: str, batch: ImportBatch, problems: list) -> i
         flush()
         _add_run_totals(totals)
     except UnicodeDecodeError:
-        problems.append(f"row {n + 1}: the file is not UTF-8")
+        refuse(n + 1, _("the file is not UTF-8"))
     except csv.Error as exc:
-        problems.append(f"row {reader.line_num}: {exc}")
-    problems.sort(key=lambda p: int(p.split(":")[0].split()[1]) if p.startswith("row ") else 0)
+        refuse(reader.line_num, str(exc))
+    refused.sort(key=lambda numbered: numbered[0])  # stable: a row's problems keep their order
+    problems.extend(problem for _n, problem in refused)
     return inserted
 
 
@@ -655,7 +683,8 @@ class ClosedPeriodError(RevenueError):
 
     def __init__(self, day: datetime.date, closed: datetime.date):
         self.day, self.closed = day, closed
-        super().__init__(f"{day}: on or before {closed}, the last day of a closed period")
+        super().__init__(_("%(day)s: on or before %(closed)s, the last day of a closed period")
+                         % {"day": day, "closed": closed})
 
 
 @transaction.atomic
@@ -664,7 +693,7 @@ def post_payout(studio: Studio, amount: Decimal, day: datetime.date) -> LedgerTr
     settlement lock keeps a run from closing the day's period meanwhile."""
     amount = Decimal(amount)
     if amount <= 0:
-        raise RevenueError("a payout is positive")
+        raise RevenueError(_("a payout is positive"))
     _lock()
     closed = last_closed_day()
     if closed and day <= closed:
@@ -766,9 +795,10 @@ def settle(period: str) -> tuple[SettlementRun, bool]:
         closed = last_closed_day()
         last_closed = period_of(closed) if closed else None
         if last_closed and period < last_closed:
-            raise RevenueError(
-                f"{period} comes before {last_closed}, which is settled: runs go in order, "
-                f"and a line dated in {period} is settled by the next run as a late line")
+            raise RevenueError(_(
+                "%(period)s comes before %(closed)s, which is settled: runs go in order, "
+                "and a line dated in %(period)s is settled by the next run as a late line")
+                % {"period": period, "closed": last_closed})
         _require_earlier_settled(period, first, last_closed)
         # The months between the last closed period and this one hold no lines (checked
         # above), but they may hold payouts or advances: each gets its (empty) run first,
@@ -802,7 +832,8 @@ def _require_earlier_settled(period: str, first, last_closed: str | None) -> Non
     }
     earlier = {p for p in earlier if last_closed is None or p > last_closed}
     if earlier:
-        raise RevenueError(f"settle {', '.join(sorted(earlier))} first")
+        raise RevenueError(_("settle %(periods)s first")
+                           % {"periods": ", ".join(sorted(earlier))})
 
 
 def _settle(period: str, first, last) -> SettlementRun:

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command
+from django.utils.translation import override
 
 EXAMPLE = Path(__file__).resolve().parents[2] / ".." / "shared" / "examples" / "settlement"
 
@@ -14,6 +15,15 @@ def example_dir() -> Path:
     if not EXAMPLE.is_dir():
         pytest.fail(f"the worked example is missing: {EXAMPLE}")
     return EXAMPLE
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """The services, queries and commands called here with no request speak the site's
+    default language, Chinese; these tests read their English texts. A page picks its own
+    language from the client's cookie (tests.conftest.logged_in)."""
+    with override("en"):
+        yield
 
 
 def run(*args) -> str:

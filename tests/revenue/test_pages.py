@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from creators.models import User
 from revenue.models import ImportBatch, PolicyVersion, RevenueLine, SettlementRun
-from tests.conftest import make_user
+from tests.conftest import logged_in, make_user
 from tests.revenue.conftest import run
 
 
@@ -60,7 +60,7 @@ def test_the_rights_holder_reads_their_statement(client, settled):
 
 
 def test_finance_uploads_settles_and_sees_a_zero_trial_balance(client, example):
-    client.force_login(make_user("fin", is_finance=True))
+    logged_in(client, make_user("fin", is_finance=True), "en")
     bad = SimpleUploadedFile("bad.csv", b"date,episode_ref,valid_views,valid_minutes,ad_revenue\n"
                              b"2026-02-05,NOPE,1,1.00,1.00\n")
     assert client.post(reverse("revenue:imports"),
@@ -93,7 +93,7 @@ def test_finance_creates_the_next_policy_from_a_copy_and_sees_the_history(client
 
 
 def test_a_policy_starting_inside_a_closed_period_is_refused_on_the_page(client, settled):
-    client.force_login(make_user("fin", is_finance=True))
+    logged_in(client, make_user("fin", is_finance=True), "en")
     data = json.loads(client.get(reverse("revenue:policies")).context["form"].initial["policy"])
     data.update(name="Backdated", valid_from="2026-02-28")
     response = client.post(reverse("revenue:policies"), {"policy": json.dumps(data)})
