@@ -29,26 +29,50 @@ def main(check: bool) -> int:
              "--ignore=bin", "--ignore=static/vendor"],
             cwd=BASE, check=True,
         )
+    # A message with a context (pgettext, {% translate ... context "..." %}) is keyed
+    # "context\u0004msgid", as gettext itself keys it.
     table: dict[str, str] = {}
+    where: dict[str, str] = {}
+    conflicts = []
     for path in sorted(TABLES.glob("*.json")):
-        table.update(json.loads(path.read_text()))
+        for msgid, msgstr in json.loads(path.read_text()).items():
+            if msgid in table and table[msgid] != msgstr:
+                conflicts.append(f"{msgid!r}: {where[msgid]} says {table[msgid]!r}, "
+                                 f"{path.name} says {msgstr!r}")
+            table[msgid], where[msgid] = msgstr, path.name
     po = polib.pofile(str(PO))
     missing = []
     for entry in po:
-        if entry.msgid in table:
-            entry.msgstr = table[entry.msgid]
+        key = f"{entry.msgctxt}\u0004{entry.msgid}" if entry.msgctxt else entry.msgid
+        if key in table:
+            entry.msgstr = table[key]
             if "fuzzy" in entry.flags:
                 entry.flags.remove("fuzzy")
-        elif not entry.msgstr:
-            missing.append(entry.msgid)
+            entry.previous_msgid = entry.previous_msgctxt = None
+        elif not entry.msgstr or "fuzzy" in entry.flags:
+            # makemessages guesses a fuzzy msgstr from a similar message; the .mo leaves
+            # fuzzy entries out, so the page would show English.
+            missing.append(key.replace("\u0004", " | "))
     po.metadata["Content-Type"] = "text/plain; charset=UTF-8"
     po.metadata["Language"] = "zh_Hans"
-    po.save()
-    po.save_as_mofile(str(PO.with_suffix(".mo")))
+    if check:  # --check reads only: the .mo must already hold every table entry
+        compiled = {(e.msgctxt, e.msgid): e.msgstr for e in polib.mofile(str(PO.with_suffix(".mo")))}
+        for entry in po.translated_entries():
+            if compiled.get((entry.msgctxt, entry.msgid)) != entry.msgstr:
+                missing.append(f"{entry.msgid} (not compiled: run bin/translate.py)")
+    else:
+        po.save()
+        po.save_as_mofile(str(PO.with_suffix(".mo")))
     for msgid in missing:
         print(f"untranslated: {msgid!r}")
+    used = {f"{e.msgctxt}\u0004{e.msgid}" if e.msgctxt else e.msgid for e in po}
+    for msgid in sorted(set(table) - used):
+        print(f"unused table entry ({where[msgid]}): {msgid!r}")
+    for conflict in conflicts:
+        # Only one of them can reach the page: give one a context, or agree on a word.
+        print(f"two translations: {conflict}")
     print(f"{len(po) - len(missing)}/{len(po)} translated")
-    return 1 if (check and missing) else 0
+    return 1 if (check and (missing or conflicts)) else 0
 
 
 if __name__ == "__main__":

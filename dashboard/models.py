@@ -3,12 +3,13 @@
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Payout(models.Model):
     class State(models.TextChoices):
         REQUESTED = "requested", _("Requested")
-        APPROVED = "approved", _("Approved")
+        APPROVED = "approved", pgettext_lazy("payout", "Approved")
         REJECTED = "rejected", _("Rejected")
 
     studio = models.ForeignKey("creators.Studio", on_delete=models.PROTECT,

@@ -4,6 +4,7 @@ audit trail of decisions, and perceptual hashes of published episodes' frames.""
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from creators.models import Category, Episode, Grade, Series, Studio
 
@@ -87,7 +88,7 @@ class Decision(models.Model):
         LABELLING = "labelling", _("AI labelling")
         QUALITY = "quality", _("Quality")
         POLICY = "policy", _("Content policy")
-        DUPLICATE = "duplicate", _("Duplicate")
+        DUPLICATE = "duplicate", pgettext_lazy("rejection reason", "Duplicate")
 
     item = models.ForeignKey(ReviewItem, on_delete=models.PROTECT, related_name="decisions")
     episode = models.ForeignKey(Episode, on_delete=models.PROTECT, related_name="decisions")
