@@ -19,15 +19,22 @@ document.addEventListener('DOMContentLoaded', () => {
 """
 
 
-def test_the_live_badge_of_a_queued_job_stays_in_chinese(asgi_server, page, owner, studio):
+def open_queued_job(server, page, owner, studio, init_script: str = "") -> Job:
+    """A queued job of the studio, its page opened in Chinese as the owner."""
     job = Job.objects.create(studio=studio, created_by=owner, kind=Job.Kind.KEYFRAME,
                              model_key="tiny-keyframe", price=1, params={"prompt": "竹林"})
     page.context.add_cookies([
         {"name": "sessionid", "value": session_cookie(owner).split("=", 1)[1],
-         "url": asgi_server.url},
-        {"name": "django_language", "value": "zh-hans", "url": asgi_server.url}])
-    page.add_init_script(BADGE_RECORDER)
-    page.goto(f"{asgi_server.url}/generation/jobs/{job.pk}/")
+         "url": server.url},
+        {"name": "django_language", "value": "zh-hans", "url": server.url}])
+    if init_script:
+        page.add_init_script(init_script)
+    page.goto(f"{server.url}/generation/jobs/{job.pk}/")
+    return job
+
+
+def test_the_live_badge_of_a_queued_job_stays_in_chinese(asgi_server, page, owner, studio):
+    open_queued_job(asgi_server, page, owner, studio, BADGE_RECORDER)
 
     page.wait_for_function("window.__badge.length > 0")
     assert page.evaluate("window.__badge") == ["排队中"]
@@ -43,13 +50,7 @@ def test_the_job_page_fills_in_worker_and_timings_when_the_job_finishes(
     from generation.queries import job_state
 
     credits.grant(studio, 10)
-    job = Job.objects.create(studio=studio, created_by=owner, kind=Job.Kind.KEYFRAME,
-                             model_key="tiny-keyframe", price=1, params={"prompt": "竹林"})
-    page.context.add_cookies([
-        {"name": "sessionid", "value": session_cookie(owner).split("=", 1)[1],
-         "url": asgi_server.url},
-        {"name": "django_language", "value": "zh-hans", "url": asgi_server.url}])
-    page.goto(f"{asgi_server.url}/generation/jobs/{job.pk}/")
+    job = open_queued_job(asgi_server, page, owner, studio)
     page.wait_for_selector('[data-job-id][data-live="1"]')
     table = page.locator(f'[data-provenance-of="{job.pk}"]')
     assert table.locator('[data-role="load-seconds"]').text_content() == ""
