@@ -87,6 +87,13 @@ class ImportBatch(models.Model):
     def __str__(self) -> str:
         return f"{self.platform} {self.filename} ({self.status})"
 
+    def problems(self) -> list[str]:
+        """Why the file was refused, in the reader's language (errors keeps each problem's
+        message and values: revenue.services.Problem)."""
+        from revenue.services import stored_problem_text
+
+        return [stored_problem_text(stored) for stored in self.errors]
+
 
 class SettlementLock(models.Model):
     """One row locked (select_for_update) by every settlement, so runs are serial."""

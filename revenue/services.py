@@ -20,7 +20,7 @@ from django.db.models import BigIntegerField, Case, Count, F, Sum, When
 from django.db.models.functions import Cast, Round
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
+from django.utils.translation import gettext_noop, pgettext
 
 from creators.models import Episode, Series, Studio, User
 from library.models import License
@@ -51,8 +51,55 @@ class RevenueError(Exception):
     """A refused request; `problems` lists every reason."""
 
     def __init__(self, problems):
-        self.problems = list(problems) if isinstance(problems, (list, tuple)) else [problems]
+        problems = list(problems) if isinstance(problems, (list, tuple)) else [problems]
+        self.problems = [str(p) for p in problems]  # Problems in the active language
         super().__init__("\n".join(self.problems))
+
+
+class Problem:
+    """A refusal kept as its message and values, not as text: str() reads it in the active
+    language, stored() is the JSON an import batch keeps, so a refused file's rows read in
+    each reader's language, not the uploader's. A value may be a Problem or a list of
+    Problems (a row's reasons, joined with the reader's separator)."""
+
+    SEPARATOR = ("between a row's reasons", "; ")
+
+    def __init__(self, msgid: str, **params):
+        self.msgid, self.params = msgid, params
+
+    def __str__(self) -> str:
+        return _(self.msgid) % {key: _text(value) for key, value in self.params.items()}
+
+    def stored(self) -> dict:
+        return {"msgid": self.msgid,
+                "params": {key: _stored(value) for key, value in self.params.items()}}
+
+
+def _text(value) -> str:
+    if isinstance(value, list):
+        return pgettext("between a row's reasons", "; ").join(_text(v) for v in value)
+    return str(value)
+
+
+def _stored(value):
+    if isinstance(value, Problem):
+        return value.stored()
+    if isinstance(value, list):
+        return [_stored(v) for v in value]
+    return value if isinstance(value, (int, str)) else str(value)
+
+
+def _loaded(value):
+    if isinstance(value, dict) and "msgid" in value:
+        return Problem(value["msgid"], **{k: _loaded(v) for k, v in value["params"].items()})
+    if isinstance(value, list):
+        return [_loaded(v) for v in value]
+    return value
+
+
+def stored_problem_text(stored) -> str:
+    """An import batch's stored problem in the active language (older batches kept text)."""
+    return _text(_loaded(stored))
 
 
 def q(x: Decimal) -> Decimal:
@@ -304,22 +351,24 @@ PLAIN_DECIMAL = re.compile(r"-?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
 
 
 def _money(text: str, field: str) -> Decimal:
+    """Raises ValueError(Problem)."""
     text = text.strip()
     try:
         d = Decimal(text)
     except InvalidOperation as exc:
-        raise ValueError(_("%(field)s is not a number: %(value)s")
-                         % {"field": field, "value": repr(text)}) from exc
+        raise ValueError(Problem(gettext_noop("%(field)s is not a number: %(value)s"),
+                                 field=field, value=repr(text))) from exc
     # Decimal() also reads 1_000.00, full-width digits, +1, 1e3, Infinity.
     if not PLAIN_DECIMAL.fullmatch(text):
-        raise ValueError(_("%(field)s is not a plain decimal: %(value)s")
-                         % {"field": field, "value": repr(text)})
+        raise ValueError(Problem(gettext_noop("%(field)s is not a plain decimal: %(value)s"),
+                                 field=field, value=repr(text)))
     if d < 0:
-        raise ValueError(_("%(field)s is negative") % {"field": field})
+        raise ValueError(Problem(gettext_noop("%(field)s is negative"), field=field))
     if -d.as_tuple().exponent > 2:
-        raise ValueError(_("%(field)s has more than 2 decimals") % {"field": field})
+        raise ValueError(Problem(gettext_noop("%(field)s has more than 2 decimals"),
+                                 field=field))
     if d > MAX_MONEY:
-        raise ValueError(_("%(field)s is too large") % {"field": field})
+        raise ValueError(Problem(gettext_noop("%(field)s is too large"), field=field))
     return d
 
 
@@ -369,7 +418,7 @@ def import_revenue(fileobj, platform: str, filename: str = "", user=None) -> Imp
     `row N: reason` (the header is row 1); the refusal is recorded as a refused batch."""
     digest = _digest(fileobj)
     if digest and ImportBatch.objects.filter(sha256=digest, status="accepted").exists():
-        problems = [_("this file was already imported")]
+        problems = [Problem(gettext_noop("this file was already imported"))]
     else:
         stream = _Hashing(fileobj)
         problems = []
@@ -383,7 +432,7 @@ def import_revenue(fileobj, platform: str, filename: str = "", user=None) -> Imp
                 batch.sha256 = stream.sha.hexdigest()
                 if not problems and ImportBatch.objects.filter(
                         sha256=batch.sha256, status="accepted").exclude(pk=batch.pk).exists():
-                    problems.append(_("this file was already imported"))
+                    problems.append(Problem(gettext_noop("this file was already imported")))
                 if problems:
                     raise _Refused
                 batch.save(update_fields=["rows", "sha256"])
@@ -393,10 +442,11 @@ def import_revenue(fileobj, platform: str, filename: str = "", user=None) -> Imp
         except _Refused:
             pass
         except IntegrityError:
-            problems = [_("a line or the same file was imported at the same time")]
+            problems = [Problem(gettext_noop("a line or the same file was imported at the same time"))]
         digest = stream.sha.hexdigest()
     ImportBatch.objects.create(platform=platform, filename=filename, sha256=digest,
-                               status=ImportBatch.Status.REFUSED, errors=problems,
+                               status=ImportBatch.Status.REFUSED,
+                               errors=[_stored(problem) for problem in problems],
                                created_by=user)
     raise RevenueError(problems)
 
@@ -414,8 +464,8 @@ def _vacuum_lines() -> None:
             cur.execute(f"VACUUM (ANALYZE) {RevenueLine._meta.db_table}")
 
 
-def _row(n: int, problem: str) -> str:
-    return _("row %(n)s: %(problem)s") % {"n": n, "problem": problem}
+def _row(n: int, problem) -> Problem:
+    return Problem(gettext_noop("row %(n)s: %(problem)s"), n=n, problem=problem)
 
 
 def _stream_rows(stream, platform: str, batch: ImportBatch, problems: list) -> int:
@@ -427,11 +477,11 @@ def _stream_rows(stream, platform: str, batch: ImportBatch, problems: list) -> i
     try:
         header = next(reader, None)
     except UnicodeDecodeError:
-        problems.append(_row(1, _("the file is not UTF-8")))
+        problems.append(_row(1, Problem(gettext_noop("the file is not UTF-8"))))
         return 0
     if header is None or [h.strip() for h in header] != HEADER:
-        problems.append(_row(1, _("the header must be %(header)s")
-                             % {"header": ",".join(HEADER)}))
+        problems.append(_row(1, Problem(gettext_noop("the header must be %(header)s"),
+                                        header=",".join(HEADER))))
         return 0
     episodes = {ref: (eid, status == Episode.Status.PUBLISHED, published_on, series_id)
                 for ref, eid, status, published_on, series_id in
@@ -445,10 +495,10 @@ def _stream_rows(stream, platform: str, batch: ImportBatch, problems: list) -> i
     rows: dict[tuple, int] = {}
     totals: dict[tuple, list] = {}  # (run, episode, pricing) -> what RunTotal adds up
     inserted = 0
-    # (row number, text): sorted by the number, as the text is in the reader's language.
-    refused: list[tuple[int, str]] = []
+    # (row number, problem): sorted by the number.
+    refused: list[tuple[int, Problem]] = []
 
-    def refuse(n: int, problem: str) -> None:
+    def refuse(n: int, problem) -> None:
         refused.append((n, _row(n, problem)))
 
     def flush():
@@ -466,11 +516,11 @@ def _stream_rows(stream, platform: str, batch: ImportBatch, problems: list) -> i
                 continue
             bad.add((d, r))
             if batch_id == batch.pk:
-                refuse(n, _("duplicate of an earlier row (%(day)s %(ref)s)")
-                       % {"day": d, "ref": r})
+                refuse(n, Problem(gettext_noop("duplicate of an earlier row (%(day)s %(ref)s)"),
+                                  day=d, ref=r))
             else:
-                refuse(n, _("%(day)s %(ref)s on %(platform)s already imported")
-                       % {"day": d, "ref": r, "platform": platform})
+                refuse(n, Problem(gettext_noop("%(day)s %(ref)s on %(platform)s already imported"),
+                                  day=d, ref=r, platform=platform))
         keep = [x for x in pending if (x.date, x.episode_ref) not in bad]
         RevenueLine.objects.bulk_create(keep)
         inserted += len(keep)
@@ -497,44 +547,45 @@ def _stream_rows(stream, platform: str, batch: ImportBatch, problems: list) -> i
     try:
         for n, row in enumerate(reader, start=2):
             if not row or all(not c.strip() for c in row):
-                refuse(n, _("blank line"))
+                refuse(n, Problem(gettext_noop("blank line")))
                 continue
             if len(row) != len(HEADER):
-                refuse(n, _("expected %(expected)s fields, found %(found)s")
-                       % {"expected": len(HEADER), "found": len(row)})
+                refuse(n, Problem(gettext_noop("expected %(expected)s fields, found %(found)s"),
+                                  expected=len(HEADER), found=len(row)))
                 continue
             reasons = []
             day = None
             try:
                 day = parse_day(row[0].strip())
             except ValueError:
-                reasons.append(_("bad date %(value)s") % {"value": repr(row[0])})
+                reasons.append(Problem(gettext_noop("bad date %(value)s"), value=repr(row[0])))
             ref = row[1].strip()
             ep = episodes.get(ref)
             if ep is None:
-                reasons.append(_("unknown episode %(ref)s") % {"ref": repr(ref)})
+                reasons.append(Problem(gettext_noop("unknown episode %(ref)s"), ref=repr(ref)))
             elif day and not (ep[1] and ep[2] is not None and ep[2] <= day):
-                reasons.append(_("episode %(ref)s not yet published on %(day)s")
-                               % {"ref": ref, "day": day})
+                reasons.append(Problem(gettext_noop("episode %(ref)s not yet published on %(day)s"),
+                                       ref=ref, day=day))
             if day and (first_policy_day is None or day < first_policy_day):
-                reasons.append(_("no policy for %(day)s") % {"day": day})
+                reasons.append(Problem(gettext_noop("no policy for %(day)s"), day=day))
             views = row[2].strip()
             if not views.isdigit() or not views.isascii():
-                reasons.append(_("%(field)s is not a non-negative integer: %(value)s")
-                               % {"field": "valid_views", "value": repr(views)})
+                reasons.append(Problem(
+                    gettext_noop("%(field)s is not a non-negative integer: %(value)s"),
+                    field="valid_views", value=repr(views)))
             elif int(views) > MAX_VIEWS:
-                reasons.append(_("%(field)s is too large") % {"field": "valid_views"})
+                reasons.append(Problem(gettext_noop("%(field)s is too large"), field="valid_views"))
             values = []
             for field, value in (("valid_minutes", row[3]), ("ad_revenue", row[4])):
                 try:
                     values.append(_money(value, field))
                 except ValueError as exc:
-                    reasons.append(str(exc))
+                    reasons.append(exc.args[0])
             if day and ep is not None:
                 if (day, ref) in rows:
-                    reasons.append(_("duplicate of row %(n)s") % {"n": rows[(day, ref)]})
+                    reasons.append(Problem(gettext_noop("duplicate of row %(n)s"), n=rows[(day, ref)]))
             if reasons:
-                refuse(n, pgettext("between a row's reasons", "; ").join(reasons))
+                refuse(n, reasons)
                 continue
             rows[(day, ref)] = n
             line = RevenueLine(
@@ -548,7 +599,7 @@ def _stream_rows(stream, platform: str, batch: ImportBatch, problems: list) -> i
         flush()
         _add_run_totals(totals)
     except UnicodeDecodeError:
-        refuse(n + 1, _("the file is not UTF-8"))
+        refuse(n + 1, Problem(gettext_noop("the file is not UTF-8")))
     except csv.Error as exc:
         refuse(reader.line_num, str(exc))
     refused.sort(key=lambda numbered: numbered[0])  # stable: a row's problems keep their order

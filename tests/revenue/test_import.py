@@ -89,7 +89,7 @@ def test_it_accepts_bom_and_crlf_and_records_the_refusals(setup):
     assert sorted(RevenueLine.objects.values_list("episode_ref", "valid_minutes")) == [
         ("E1", Decimal("1.50")), ("E2", Decimal("0.50"))
     ]
-    assert ImportBatch.objects.filter(status="refused").get().errors[0].startswith("row 3:")
+    assert ImportBatch.objects.filter(status="refused").get().problems()[0].startswith("row 3:")
 
 
 def test_it_finds_duplicates_and_clashes_across_insert_batches(setup, monkeypatch):

@@ -84,7 +84,29 @@ def test_a_refused_revenue_file_lists_its_rows_in_the_readers_language(
     assert REFUSED_FILE[language] in body
     for row in REFUSED_ROWS[language]:
         assert row in body
-    assert ImportBatch.objects.get().errors == REFUSED_ROWS[language]
+    batch = ImportBatch.objects.get()
+    for reader in LANGUAGES:  # kept as messages and values: each reader reads their own
+        with override(reader):
+            assert batch.problems() == REFUSED_ROWS[reader]
+
+
+def test_a_refused_file_uploaded_in_chinese_reads_in_english_later(client, example):
+    uploader = finance(client, "zh-hans")
+    uploader.post(reverse("revenue:imports"), {
+        "platform": "hongguo", "file": SimpleUploadedFile("bad.csv", BAD_CSV)})
+    client.cookies["django_language"] = "en"
+    body = text(client.get(reverse("revenue:imports")))
+    for row in REFUSED_ROWS["en"]:
+        assert row in body
+    assert "未知剧集" not in body
+
+
+def test_batches_refused_before_problems_were_stored_still_show_their_text(client, example):
+    ImportBatch.objects.create(platform="hongguo", filename="old.csv", sha256="0" * 64,
+                               status=ImportBatch.Status.REFUSED,
+                               errors=["row 2: unknown episode 'OLD'"])
+    body = text(finance(client, "zh-hans").get(reverse("revenue:imports")))
+    assert "row 2: unknown episode 'OLD'" in body
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
