@@ -18,6 +18,12 @@ PO = BASE / "locale/zh_Hans/LC_MESSAGES/django.po"
 TABLES = BASE / "locale/zh_Hans"
 
 
+def _key(entry) -> str:
+    """The table key of a catalogue entry: a message with a context (pgettext,
+    {% translate ... context "..." %}) is keyed "context\u0004msgid", as gettext keys it."""
+    return f"{entry.msgctxt}\u0004{entry.msgid}" if entry.msgctxt else entry.msgid
+
+
 def main(check: bool) -> int:
     # Two runs at once would interleave their writes of the one catalogue.
     lock = open(BASE / "locale" / ".translate.lock", "w")
@@ -29,8 +35,6 @@ def main(check: bool) -> int:
              "--ignore=bin", "--ignore=static/vendor"],
             cwd=BASE, check=True,
         )
-    # A message with a context (pgettext, {% translate ... context "..." %}) is keyed
-    # "context\u0004msgid", as gettext itself keys it.
     table: dict[str, str] = {}
     where: dict[str, str] = {}
     conflicts = []
@@ -43,7 +47,7 @@ def main(check: bool) -> int:
     po = polib.pofile(str(PO))
     missing = []
     for entry in po:
-        key = f"{entry.msgctxt}\u0004{entry.msgid}" if entry.msgctxt else entry.msgid
+        key = _key(entry)
         if key in table:
             entry.msgstr = table[key]
             if "fuzzy" in entry.flags:
@@ -65,7 +69,7 @@ def main(check: bool) -> int:
         po.save_as_mofile(str(PO.with_suffix(".mo")))
     for msgid in missing:
         print(f"untranslated: {msgid!r}")
-    used = {f"{e.msgctxt}\u0004{e.msgid}" if e.msgctxt else e.msgid for e in po}
+    used = {_key(entry) for entry in po}
     for msgid in sorted(set(table) - used):
         print(f"unused table entry ({where[msgid]}): {msgid!r}")
     for conflict in conflicts:

@@ -62,8 +62,6 @@ class Problem:
     each reader's language, not the uploader's. A value may be a Problem or a list of
     Problems (a row's reasons, joined with the reader's separator)."""
 
-    SEPARATOR = ("between a row's reasons", "; ")
-
     def __init__(self, msgid: str, **params):
         self.msgid, self.params = msgid, params
 
