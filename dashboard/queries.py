@@ -22,8 +22,11 @@ from revenue.models import (
 from revenue.services import (
     coefficients,
     compute_line,
+    decimal_sum,
     mg_outstanding,
     money_sum,
+    money_total,
+    money_value,
     policy_for,
     q,
 )
@@ -96,17 +99,16 @@ def chart_data(studio: Studio, days: int) -> dict:
         return {"days": days, "daily": [], "by_series": [], "parts": [], "per_minute": []}
     first = last - datetime.timedelta(days=days - 1)
     window = lines.filter(date__gte=first)
-    daily = (window.values("date").annotate(revenue=Sum("studio_share"), views=Sum("valid_views"))
-             .order_by("date"))
-    by_series = (window.values(slug=F("episode__series__slug"), title=F("episode__series__title"))
-                 .annotate(revenue=Sum("studio_share"), views=Sum("valid_views"),
-                           minutes=Sum("valid_minutes"), base=Sum("base"),
-                           minute_part=Sum("minute_part"), ad_part=Sum("ad_part"),
-                           royalty=Sum("royalty"))
-                 .order_by("-revenue"))
+    daily = [dict(r, revenue=money_value(r["revenue"])) for r in
+             window.values("date").annotate(revenue=money_total("studio_share"),
+                                            views=Sum("valid_views")).order_by("date")]
+    by_series = [dict(r, revenue=money_value(r["revenue"])) for r in
+                 window.values(slug=F("episode__series__slug"), title=F("episode__series__title"))
+                 .annotate(revenue=money_total("studio_share"), views=Sum("valid_views"))
+                 .order_by("-revenue", "title")]
     incentives = _sum(LedgerEntry.objects.filter(
         account__studio=studio, kind__in=["uplift", "hit_bonus"], transaction__day__gte=first))
-    totals = window.aggregate(m=Sum("minute_part"), a=Sum("ad_part"))
+    totals = {"m": decimal_sum(window, "minute_part"), "a": decimal_sum(window, "ad_part")}
     durations = dict(Series.objects.filter(studio=studio).annotate(
         secs=Coalesce(Sum("episodes__duration_seconds"), ZERO)).values_list("slug", "secs"))
     per_minute = []
@@ -141,9 +143,10 @@ def drill(studio: Studio, period: str, series: str = "", episode: str = "") -> d
         lines = lines.filter(episode__series__slug=series)
     if episode:
         lines = lines.filter(episode_ref=episode)
-    groups = (lines.values(slug=F("episode__series__slug"), title=F("episode__series__title"))
-              .annotate(n=Count("id"), share=Sum("studio_share"), royalty=Sum("royalty"))
-              .order_by("title"))
+    groups = [dict(g, share=money_value(g["share"]), royalty=money_value(g["royalty"])) for g in
+              lines.values(slug=F("episode__series__slug"), title=F("episode__series__title"))
+              .annotate(n=Count("id"), share=money_total("studio_share"),
+                        royalty=money_total("royalty")).order_by("title")]
     entries = LedgerEntry.objects.filter(transaction__period=period, account__studio=studio)
     recoup = LedgerEntry.objects.filter(transaction__period=period, kind="mg_recoup",
                                         series__studio=studio).exclude(
@@ -152,7 +155,7 @@ def drill(studio: Studio, period: str, series: str = "", episode: str = "") -> d
         recoup = recoup.filter(series__slug=series)
     return {
         "period": period, "series": series, "episode": episode,
-        "groups": list(groups),
+        "groups": groups,
         "lines": list(lines.order_by("date", "episode_ref", "platform")[:500]),
         "total": _s(_sum(lines, "studio_share")),
         "incentives": _s(_sum(entries.filter(kind__in=["uplift", "hit_bonus"]))),
@@ -167,7 +170,8 @@ def series_detail(series: Series) -> dict:
     incentives = _sum(LedgerEntry.objects.filter(series=series, kind__in=["uplift",
                                                  "hit_bonus"]).exclude(
         account__kind__startswith="platform").filter(account__studio=series.studio_id))
-    per_ep = dict(lines.values_list("episode_id").annotate(s=Sum("studio_share")))
+    per_ep = {ep: money_value(s) for ep, s in
+              lines.values_list("episode_id").annotate(s=money_total("studio_share"))}
     costs = job_costs(series)
     rate = Decimal(str(settings.GPU_COST_PER_SECOND))
     episodes = []
@@ -221,16 +225,17 @@ def job_costs(series: Series) -> dict:
 
 def holder_summary(user: User) -> dict:
     licenses = (License.objects.filter(ip__rights_holder=user).select_related("ip")
-                .annotate(royalty=Coalesce(Sum("revenue_lines__royalty"), ZERO)))
+                .annotate(royalty=money_total("revenue_lines__royalty")))
     by_series = (RevenueLine.objects.settled().filter(license__ip__rights_holder=user)
                  .values(title=F("episode__series__title"), studio=F("episode__series__studio__name"))
-                 .annotate(royalty=Sum("royalty"), views=Sum("valid_views")).order_by("-royalty"))
+                 .annotate(royalty=money_total("royalty"), views=Sum("valid_views"))
+                 .order_by("-royalty", "title"))
     account = Account.objects.filter(user=user).first()
     return {
-        "licenses": [{"license": x, "royalty": _s(x.royalty),
+        "licenses": [{"license": x, "royalty": _s(money_value(x.royalty)),
                       "mg_outstanding": _s(mg_outstanding(license=x, account__user=user))}
                      for x in licenses],
-        "by_series": [dict(r, royalty=_s(r["royalty"])) for r in by_series],
+        "by_series": [dict(r, royalty=_s(money_value(r["royalty"]))) for r in by_series],
         "balance": _s(_sum(account.entries.all()) if account else ZERO),
         "mg_outstanding": _s(mg_outstanding(account__user=user)),
         "periods": list(SettlementRun.objects.order_by("-period")

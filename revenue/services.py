@@ -776,6 +776,17 @@ def money_sum(rows, field: str = "amount") -> Decimal:
     return money_value(rows.aggregate(s=money_total(field))["s"])
 
 
+def decimal_sum(rows, field: str) -> Decimal:
+    """The exact sum of a decimal column of any scale (the ten places of a line's minute
+    and ad parts) over a queryset. On SQLite the values are added here, as Django reads
+    each one, since there the database would add them as doubles; elsewhere the database
+    adds them."""
+    if connection.vendor == "sqlite":
+        return sum((v for v in rows.order_by().values_list(field, flat=True).iterator() if v is not None),
+                   Decimal(0))
+    return rows.aggregate(s=Sum(field))["s"] or Decimal(0)
+
+
 def balance(account: Account) -> Decimal:
     return money_sum(account.entries.all())
 
