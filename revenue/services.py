@@ -40,7 +40,12 @@ CENT = Decimal("0.01")
 HEADER = ["date", "episode_ref", "valid_views", "valid_minutes", "ad_revenue"]
 CATEGORIES = ["ai_real", "premium_3d", "premium_2d", "narrated", "standard"]
 GRADES = ["S", "A", "B", "C"]
-MAX_MONEY = Decimal("99999999999999.99")
+# The largest amount a money field keeps, on every database: 15 significant digits, two of
+# them decimals. SQLite, the embedded default, keeps a number as a double, which holds 15
+# digits exactly (a 16th was lost, and Django could not read 99999999999999.99 back at
+# all); PostgreSQL's numeric(16, 2) would take one digit more. Sums (balances, totals) are
+# not kept, so they may be larger: money_total adds them exactly.
+MAX_MONEY = Decimal("9999999999999.99")
 MAX_VIEWS = 10**15
 BATCH = 2000
 VACUUM_AFTER = 10_000  # lines in one import
@@ -303,6 +308,7 @@ class Pricer:
         return self.rate(policy, series_id)[0] if policy else ""
 
     def price(self, line: RevenueLine, series_id: int) -> None:
+        """Prices a line; raises TooLarge (the line unchanged) for a base over MAX_MONEY."""
         policy = self.policy(line.date)
         if policy is None:  # the import refuses such lines; nothing to price
             return
@@ -310,10 +316,18 @@ class Pricer:
         minute_part = line.valid_minutes * minute
         ad_part = line.ad_revenue * ad
         base = q(minute_part + ad_part)
+        if base > MAX_MONEY:
+            raise TooLarge(Problem(
+                gettext_noop("its base would be %(amount)s, over the largest amount kept, "
+                             "%(max)s"), amount=base, max=MAX_MONEY))
         royalty = q(base * share) if share is not None else CENT * 0
         line.policy, line.coefficients, line.license_id = policy, coeffs, license_id
         line.minute_part, line.ad_part, line.base = minute_part, ad_part, base
         line.royalty, line.studio_share, line.pricing = royalty, base - royalty, key
+
+
+class TooLarge(ValueError):
+    """An amount over MAX_MONEY; args[0] is the Problem saying which."""
 
 
 class _Filing:
@@ -590,7 +604,11 @@ def _stream_rows(stream, platform: str, batch: ImportBatch, problems: list) -> i
                 date=day, platform=platform, episode_id=ep[0], episode_ref=ref,
                 valid_views=int(views), valid_minutes=values[0], ad_revenue=values[1],
                 batch=batch, settled_in_id=runs.run_for(day))
-            pricer.price(line, ep[3])
+            try:
+                pricer.price(line, ep[3])
+            except TooLarge as exc:
+                refuse(n, exc.args[0])
+                continue
             pending.append(line)
             if len(pending) >= BATCH:
                 flush()
@@ -643,6 +661,14 @@ def licensor_account(user: User) -> Account:
     return Account.objects.get_or_create(user=user, defaults={"kind": "licensor"})[0]
 
 
+def _kept(amount: Decimal, memo: str) -> None:
+    """Refuses a ledger amount over MAX_MONEY, which no database here keeps exactly."""
+    if abs(amount) > MAX_MONEY:
+        raise RevenueError(_("%(memo)s: an amount of %(amount)s is over the largest amount "
+                             "the ledger keeps, %(max)s") % {
+            "memo": memo, "amount": amount, "max": MAX_MONEY})
+
+
 def post(period: str, day, memo: str, legs: list[dict], run=None) -> LedgerTransaction | None:
     """One balanced transaction; legs are dicts of LedgerEntry fields with `amount`."""
     legs = [leg for leg in legs if leg["amount"] != 0]
@@ -650,6 +676,8 @@ def post(period: str, day, memo: str, legs: list[dict], run=None) -> LedgerTrans
         return None
     if sum(leg["amount"] for leg in legs) != 0:
         raise ValueError("unbalanced transaction")
+    for leg in legs:
+        _kept(leg["amount"], memo)
     tx = LedgerTransaction.objects.create(period=period, day=day, memo=memo[:200], run=run)
     LedgerEntry.objects.bulk_create([LedgerEntry(transaction=tx, **leg) for leg in legs])
     return tx
@@ -679,6 +707,8 @@ class _Postings:
             return
         legs.append((self.accounts.platform(platform_kind), "platform",
                      -sum(leg[2] for leg in legs), None, None, None))
+        for leg in legs:
+            _kept(leg[2], memo)
         self.items.append((memo[:200], legs))
 
     def flush(self) -> None:
@@ -1151,7 +1181,13 @@ def _run_totals(run, policies, first) -> tuple:
             repriced = []
             for line in lines.only("id", "date", "valid_minutes", "ad_revenue", "late",
                                    "settled_in_id"):
-                pricer.price(line, r["episode__series_id"])
+                try:
+                    pricer.price(line, r["episode__series_id"])
+                except TooLarge as exc:
+                    raise RevenueError(_("%(period)s cannot be settled: the line of %(line)s "
+                                         "under %(policy)s: %(problem)s") % {
+                        "period": run.period, "line": line,
+                        "policy": policies[i].name, "problem": exc.args[0]}) from None
                 repriced.append(line)
             _write_settled(repriced)
     share_by_series: dict = defaultdict(Decimal)

@@ -19,20 +19,26 @@ pytestmark = pytest.mark.django_db
 
 # Ad revenue of 2,499,999,999,999.99 makes a base of 4,999,999,999,999.98 under the
 # exclusive ad coefficient (2), a royalty of 1,499,999,999,999.99 (the license's 30 %) and
-# a studio share of 3,499,999,999,999.99. Seven such lines, three of 0.05 and the minutes
-# make totals of 16 significant digits, one more than a double read back keeps.
+# a studio share of 3,499,999,999,999.99. No period's amounts pass the largest amount the
+# ledger keeps (revenue.services.MAX_MONEY), but seven such lines over four periods, three
+# of 0.05 and the minutes make totals of 16 significant digits, one more than a double
+# read back keeps.
 BIG = "2499999999999.99"
 ROWS = [
     f"2026-02-03,E1,10,0.00,{BIG}",
-    "2026-02-03,E2,10,0.00,0.05",
-    "2026-02-04,E1,10,0.00,0.05",
-    "2026-02-04,E2,10,0.00,0.05",
-    f"2026-02-05,E1,10,0.00,{BIG}",
     f"2026-02-05,E2,10,0.00,{BIG}",
-    "2026-02-06,E2,10,9999999999999.99,0.00",
-    "2026-02-06,E1,10,0.01,0.00",
-    *(f"2026-02-{day},E{1 + day % 2},10,0.00,{BIG}" for day in range(10, 14)),
+    f"2026-03-03,E1,10,0.00,{BIG}",
+    "2026-03-03,E2,10,0.00,0.05",
+    "2026-03-04,E1,10,0.00,0.05",
+    "2026-03-04,E2,10,0.00,0.05",
+    "2026-03-06,E2,10,9999999999999.99,0.00",
+    "2026-03-06,E1,10,0.01,0.00",
+    f"2026-04-10,E1,10,0.00,{BIG}",
+    f"2026-04-11,E2,10,0.00,{BIG}",
+    f"2026-05-10,E1,10,0.00,{BIG}",
+    f"2026-05-11,E2,10,0.00,{BIG}",
 ]
+PERIODS = ["2026-02", "2026-03", "2026-04", "2026-05"]
 
 
 @pytest.fixture
@@ -40,7 +46,8 @@ def settled(db):
     import_catalog(catalog([("E1", "2026-01-02", "C", 60), ("E2", "2026-01-02", "C", 60)]))
     create_policy(POLICY)
     import_revenue(io.BytesIO(csv_bytes(ROWS)), "hongguo")
-    settle("2026-02")
+    for period in PERIODS:
+        settle(period)
     return Studio.objects.get(slug="sun")
 
 
@@ -57,7 +64,7 @@ def test_the_stored_lines_need_sixteen_digits(settled):
 
 def test_the_charts_are_exact(settled):
     lines = list(RevenueLine.objects.settled())
-    data = chart_data(settled, 30)
+    data = chart_data(settled, 120)
     assert data["by_series"][0]["revenue"] == str(exact(lines, "studio_share"))
     for day in data["daily"]:
         of_day = [x for x in lines if x.date.isoformat() == day["date"]]
@@ -70,9 +77,11 @@ def test_the_charts_are_exact(settled):
 
 def test_the_drill_down_groups_and_episode_revenue_are_exact(settled):
     lines = list(RevenueLine.objects.settled())
-    group = drill(settled, "2026-02")["groups"][0]
-    assert group["share"] == exact(lines, "studio_share")
-    assert group["royalty"] == exact(lines, "royalty")
+    for period in PERIODS:
+        group = drill(settled, period)["groups"][0]
+        of_period = [x for x in lines if x.date.isoformat().startswith(period)]
+        assert group["share"] == exact(of_period, "studio_share")
+        assert group["royalty"] == exact(of_period, "royalty")
     detail = series_detail(Series.objects.get(slug="tale"))
     assert detail["revenue"] == str(exact(lines, "studio_share"))
     per_episode = {row["episode"].number: row["revenue"] for row in detail["episodes"]}
