@@ -209,7 +209,18 @@ def validate_policy(data: dict) -> tuple[dict, list[str]]:
                 problems.append(_("%(field)s: a non-negative integer")
                                 % {"field": f"hit_bonus_tiers[{i}].min_views"})
                 continue
-            if _dec(tier.get("bonus"), f"hit_bonus_tiers[{i}].bonus", problems) is not None:
+            where = f"hit_bonus_tiers[{i}].bonus"
+            bonus = _dec(tier.get("bonus"), where, problems)
+            if bonus is None:
+                continue
+            # A bonus is posted as it is written: an amount of the ledger, in fen.
+            if -bonus.as_tuple().exponent > 2:
+                problems.append(_("%(field)s: an amount has at most 2 decimals")
+                                % {"field": where})
+            elif bonus > MAX_MONEY:
+                problems.append(_("%(field)s: over the largest amount kept, %(max)s")
+                                % {"field": where, "max": MAX_MONEY})
+            else:
                 out["hit_bonus_tiers"].append({"min_views": mv, "bonus": str(tier["bonus"])})
     cc = data.get("continuous_creation")
     if not isinstance(cc, dict) or not isinstance(cc.get("min_episodes"), int):

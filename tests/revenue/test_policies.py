@@ -64,3 +64,16 @@ def test_the_history_names_each_coefficient_in_chinese_not_by_its_json_key(clien
                   "每分钟保底，S 级（¥）", "爆款奖励第 1 档：最低播放量"):
         assert shown in labels and shown in page.content.decode()
     assert not [x for x in labels if "_" in x or "." in x]
+
+
+@pytest.mark.parametrize("bonus, problem", [
+    ("0.005", "hit_bonus_tiers[0].bonus: an amount has at most 2 decimals"),
+    ("10000000000000.00", "hit_bonus_tiers[0].bonus: over the largest amount kept, "
+                          "9999999999999.99"),
+])
+def test_a_hit_bonus_that_is_not_an_amount_of_the_ledger_is_refused(db, bonus, problem):
+    tiers = [{"min_views": 1000000, "bonus": bonus}]
+    with pytest.raises(RevenueError) as err:
+        create_policy({**POLICY, "hit_bonus_tiers": tiers})
+    assert err.value.problems == [problem]
+    assert not PolicyVersion.objects.exists()
