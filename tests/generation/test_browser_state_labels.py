@@ -71,3 +71,15 @@ def test_the_job_page_fills_in_worker_and_timings_when_the_job_finishes(
     assert table.locator('[data-role="run-seconds"]').text_content() == "2.500 s"
     assert table.locator('[data-role="worker"]').text_content() == "gpu@test-host (第 2 次尝试)"
     assert page.locator('[data-role="state"]').text_content() == "已完成"
+
+
+def test_the_credits_badge_sits_beside_the_heading_not_below_it(asgi_server, page, owner,
+                                                                 studio):
+    """A toolbar's heading kept its bottom margin, and the toolbar aligns its items' bottom
+    edges (for forms), so the badge hung a margin's height below the heading's text."""
+    open_queued_job(asgi_server, page, owner, studio)
+    page.goto(f"{asgi_server.url}/generation/s/{studio.slug}/")
+    heading = page.locator(".toolbar h1").bounding_box()
+    badge = page.locator('[data-testid="balance"]').bounding_box()
+    middle = badge["y"] + badge["height"] / 2
+    assert heading["y"] < middle < heading["y"] + heading["height"], (heading, badge)
