@@ -1,7 +1,9 @@
 """Settings for the test suite: fast hashing, a private media folder, a file-backed SQLite
 test database so that worker and server processes started by tests see the same data."""
 
+import atexit
 import os
+import shutil
 import tempfile
 
 from config.settings import *  # noqa: F403
@@ -12,6 +14,8 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # Child processes (workers, the ASGI server) inherit these through the environment.
 if not os.environ.get("MEDIA_ROOT"):
     os.environ["MEDIA_ROOT"] = tempfile.mkdtemp(prefix="manju-media-")
+    # The process that made it removes it (its workers and servers are stopped by then).
+    atexit.register(shutil.rmtree, os.environ["MEDIA_ROOT"], ignore_errors=True)
 MEDIA_ROOT = os.environ["MEDIA_ROOT"]
 
 if DATABASES["default"]["ENGINE"].endswith("sqlite3") and not os.environ.get("TEST_DB_NAME"):
