@@ -32,3 +32,23 @@ def test_bench_policy_is_one_the_revenue_service_accepts(db):
     policy = create_policy(bench_policy("2025-01-01"))
     assert str(policy.valid_from) == "2025-01-01"
     assert Decimal(policy.data["minute_price"]) == Decimal("0.0005")
+
+
+def test_no_bench_script_is_named_after_a_package_the_libraries_look_for():
+    """`python bench/x.py` puts bench/ first on sys.path, so a script there named like an
+    optional package makes diffusers or transformers find it and import from it: with a
+    bench/kernels.py, diffusers 0.42 took it for Hugging Face's `kernels` and every
+    pipeline import failed (cannot import name 'CUDAProperties' from 'kernels')."""
+    import re
+    from pathlib import Path
+
+    import diffusers.utils.import_utils as d_utils
+    import transformers.utils.import_utils as t_utils
+
+    probed = set()
+    for module in (d_utils, t_utils):
+        source = Path(module.__file__).read_text()
+        probed |= set(re.findall(r'_is_package_available\(\s*"([A-Za-z0-9_]+)"', source))
+    assert {"kernels", "peft", "accelerate"} <= probed  # the probes were read
+    scripts = {p.stem for p in (Path(__file__).parents[1] / "bench").rglob("*.py")}
+    assert not scripts & probed

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The GPU checks of bench/kernels.py and bench/generation.py in one call of the `device`
+# The GPU checks of bench/kernel_speed.py and bench/generation.py in one call of the `device`
 # tool, inside a time budget, every stage's log kept under $OUT as it runs.
 #
 #   make device-wheels        # here, once: the wheels into .whl/ (bench/device/wheels.py)
@@ -93,7 +93,7 @@ if [ -n "${DRY_RUN:-}" ]; then
 else
   kernels=() gen=()
 fi
-stage kernels 120 bench/kernels.py "${kernels[@]}"
+stage kernels 120 bench/kernel_speed.py "${kernels[@]}"
 stage sdxl 180 bench/generation.py "${gen[@]}" --models sdxl-size-keyframe --sweep-attention
 stage wan 600 bench/generation.py "${gen[@]}" --models wan13b-size-motion \
   --job-steps "$WAN_JOB_STEPS" --step-steps 6 --reps 3 --sweep-attention

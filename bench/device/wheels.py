@@ -2,7 +2,7 @@
 
 The `device` tool runs this tree under that machine's own python3 (3.12), reaching no
 package registry. Its image ships torch, triton, numpy, Pillow, transformers and more
-(the device tool's KINDS.md lists them). bench/kernels.py needs nothing else;
+(the device tool's KINDS.md lists them). bench/kernel_speed.py needs nothing else;
 bench/generation.py also imports Django's settings and translation helpers, Celery
 (through the `config` package) and diffusers. This downloads those as wheels for that
 Python into `.whl/` (ignored by git; a device call sends it with `carry: [".whl"]`), at

@@ -2,7 +2,7 @@
 same device and (b) the bandwidth floor, bytes read + written / the copy bandwidth measured
 in this run with a large torch copy.
 
-    .venv/bin/python bench/kernels.py [--frames 16] [--hash-frames 64] [--library 1000000]
+    .venv/bin/python bench/kernel_speed.py [--frames 16] [--hash-frames 64] [--library 1000000]
 
 Targets (H100): finishing ≥ 80 % of copy bandwidth and ≥ 5× eager; hashing 1080p frames
 ≥ 50 % of copy bandwidth; Hamming search of 1,024 queries over 1M hashes < 1 ms.
