@@ -98,7 +98,9 @@ def test_uncovered_names_what_is_neither_shipped_nor_carried():
         ["torch", "Django", "huggingface_hub", "cffi", "manju-studio", "left-pad"]
     ) == ["left-pad"]
     pins = wheels.pins()
-    assert len(pins) == len(wheels.CARRIED)
+    installed = [name for name in wheels.CARRIED if wheels.installed(name)]
+    assert [pin.split("==")[0] for pin in pins] == installed
+    assert set(wheels.CARRIED) - set(installed) <= {"kernels", "tomlkit"}  # transformers<5.25
     assert all(pin.split("==")[1][0].isdigit() for pin in pins)
 
 

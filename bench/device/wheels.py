@@ -41,6 +41,9 @@ CARRIED = (
     "truststore", "accelerate", "ftfy", "wcwidth",
     "Django", "asgiref", "sqlparse",
     "celery", "kombu", "amqp", "billiard", "vine", "tzlocal",
+    # transformers 5.25 requires and imports Hugging Face's `kernels` (and it tomlkit);
+    # carried where installed, so an older transformers here needs neither.
+    "kernels", "tomlkit",
 )
 # On the device image (KINDS.md's package list, read 2026-11-17) and used as they are:
 # torch and triton are the GPU's own builds, and the rest are what they and the carried
@@ -69,9 +72,17 @@ def normalise(name: str) -> str:
     return name.lower().replace("_", "-")
 
 
+def installed(name: str) -> str | None:
+    try:
+        return importlib.metadata.version(name)
+    except importlib.metadata.PackageNotFoundError:
+        return None
+
+
 def pins() -> list[str]:
-    """`name==version` of every carried distribution, as installed here."""
-    return [f"{name}=={importlib.metadata.version(name)}" for name in CARRIED]
+    """`name==version` of every carried distribution installed here (what is not
+    installed is not imported either: uncovered() would name it)."""
+    return [f"{name}=={installed(name)}" for name in CARRIED if installed(name)]
 
 
 def dry_run(out: Path, env: dict | None = None) -> subprocess.CompletedProcess:
@@ -109,8 +120,8 @@ def download() -> int:
         print(f"  {path.name}  {path.stat().st_size / 2**20:.1f} MiB")
     print(f"{len(wheels)} wheels, {size:.1f} MiB in {WHEELS.relative_to(ROOT)}/ "
           f"(a device call sends at most {TREE_LIMIT_MIB} MiB with the tree)")
-    if len(wheels) != len(CARRIED):
-        print(f"expected {len(CARRIED)} wheels, one per carried distribution")
+    if len(wheels) != len(pins()):
+        print(f"expected {len(pins())} wheels, one per carried distribution installed here")
         return 1
     if size > WHEELS_BUDGET_MIB:
         print(f"over the {WHEELS_BUDGET_MIB} MiB budget left beside the tree")
