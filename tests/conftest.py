@@ -179,16 +179,19 @@ class AsgiServer:
              "--no-access-log", "config.asgi:application"],
             cwd=BASE_DIR, env=process_env(), stdout=self._log_file, stderr=subprocess.STDOUT,
         )
-        deadline = time.monotonic() + 30
+        # An upper bound for a loaded machine; the server usually listens within seconds.
+        deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
+                self._log_file.close()
                 raise RuntimeError(f"the ASGI server exited:\n{log.read_text()[-3000:]}")
             try:
                 socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
                 return
             except OSError:
                 time.sleep(0.1)
-        raise RuntimeError("the ASGI server did not start listening in 30s")
+        self.stop()  # not left running after the test fails
+        raise RuntimeError("the ASGI server did not start listening in 60s")
 
     def stop(self) -> None:
         stop_process(self.proc)
