@@ -268,6 +268,19 @@ def update_series(series: Series, **fields) -> Series:
                     code="license_locked",
                 )
             _check_license(series.studio, license)
+    # Category and exclusivity price every line (DOMAIN.md); once the series earns, its
+    # reviewer-confirmed values stay.
+    priced = [name for name in ("category", "exclusive") if name in fields]
+    if priced:
+        stored = Series.objects.select_for_update().get(pk=series.pk)
+        if any(fields[name] != getattr(stored, name) for name in priced) \
+                and license_locked(stored):
+            raise ValidationError(
+                _("This series already has episodes submitted, published or with revenue, "
+                  "and its category and exclusivity price them: they can no longer be "
+                  "changed."),
+                code="pricing_locked",
+            )
     for name, value in fields.items():
         setattr(series, name, value)
     series.save()
@@ -309,6 +322,9 @@ EDITABLE_STATUSES = {Episode.Status.DRAFT, Episode.Status.REJECTED,
 
 @transaction.atomic
 def update_episode(episode: Episode, number: int, title: str, hook_line: str) -> Episode:
+    if Episode.objects.get(pk=episode.pk).status not in EDITABLE_STATUSES:
+        raise ValidationError(_("An episode in review or published can no longer be edited."),
+                              code="episode_locked")
     episode.number, episode.title, episode.hook_line = number, title, hook_line
     episode.save(update_fields=["number", "title", "hook_line", "updated_at"])
     return episode

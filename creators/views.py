@@ -216,7 +216,8 @@ def series_edit(request: HttpRequest, slug: str, series_slug: str) -> HttpRespon
         try:
             services.update_series(series, **form.cleaned_data)
         except ValidationError as error:
-            form.add_error("license", error.messages)
+            field = "category" if getattr(error, "code", None) == "pricing_locked" else "license"
+            form.add_error(field, error.messages)
             series.refresh_from_db()  # the page shows the stored series, the form the input
         else:
             messages.success(request, _("Series saved."))
@@ -283,9 +284,13 @@ def episode_edit(request: HttpRequest, slug: str, ref: str) -> HttpResponse:
     episode = episode_or_404(membership.studio, ref)
     form = EpisodeForm(request.POST or None, instance=episode, series=episode.series)
     if request.method == "POST" and form.is_valid():
-        services.update_episode(episode, **form.cleaned_data)
-        messages.success(request, _("Episode saved."))
-        return redirect("creators:episode", slug=slug, ref=ref)
+        try:
+            services.update_episode(episode, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error.messages)
+        else:
+            messages.success(request, _("Episode saved."))
+            return redirect("creators:episode", slug=slug, ref=ref)
     return render(request, "creators/episode_form.html", {
         "studio": membership.studio, "membership": membership, "series": episode.series,
         "form": form, "episode": episode,

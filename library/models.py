@@ -49,7 +49,9 @@ class IP(models.Model):
     minimum_guarantee = models.DecimalField(
         _("minimum guarantee"), max_digits=14, decimal_places=2, default=Decimal("0.00")
     )
-    term_months = models.PositiveIntegerField(_("term (months)"), default=12)
+    term_months = models.PositiveIntegerField(
+        _("term (months)"), default=12,
+        validators=[MinValueValidator(1), MaxValueValidator(1200)])
     territories = models.CharField(_("territories"), max_length=200, default="CN")
     tags = models.ManyToManyField(Tag, blank=True, related_name="ips", verbose_name=_("tags"))
     created_at = models.DateTimeField(auto_now_add=True)

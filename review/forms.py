@@ -21,7 +21,8 @@ class QueueFilterForm(forms.Form):
     flag = forms.ChoiceField(label=_("Flags"), required=False,
                              choices=[("", _("All")), ("any", _("Any flag"))]
                              + list(FLAG_LABELS.items()))
-    page = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+    page = forms.IntegerField(required=False, min_value=1, max_value=10**6,
+                              widget=forms.HiddenInput)
 
 
 class ApproveForm(forms.Form):
