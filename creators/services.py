@@ -256,31 +256,31 @@ def update_series(series: Series, **fields) -> Series:
     its lines are settled (DOMAIN.md)."""
     from creators.queries import license_locked
 
-    if "license" in fields:
-        stored = Series.objects.select_for_update().get(pk=series.pk)
-        license = fields["license"]
-        if (license.pk if license else None) != stored.license_id:
-            if license_locked(stored):
-                raise ValidationError(
-                    _("This series already has episodes submitted, published or with "
-                      "revenue, and their royalties are shared under its license: the "
-                      "license can no longer be removed or changed."),
-                    code="license_locked",
-                )
-            _check_license(series.studio, license)
+    # One locked read of the stored series serves both checks.
+    stored = Series.objects.select_for_update().get(pk=series.pk)
+    license = fields.get("license")
+    license_changed = ("license" in fields
+                       and (license.pk if license else None) != stored.license_id)
     # Category and exclusivity price every line (DOMAIN.md); once the series earns, its
     # reviewer-confirmed values stay.
-    priced = [name for name in ("category", "exclusive") if name in fields]
-    if priced:
-        stored = Series.objects.select_for_update().get(pk=series.pk)
-        if any(fields[name] != getattr(stored, name) for name in priced) \
-                and license_locked(stored):
+    pricing_changed = any(name in fields and fields[name] != getattr(stored, name)
+                          for name in ("category", "exclusive"))
+    if (license_changed or pricing_changed) and license_locked(stored):
+        if license_changed:
             raise ValidationError(
-                _("This series already has episodes submitted, published or with revenue, "
-                  "and its category and exclusivity price them: they can no longer be "
-                  "changed."),
-                code="pricing_locked",
+                _("This series already has episodes submitted, published or with "
+                  "revenue, and their royalties are shared under its license: the "
+                  "license can no longer be removed or changed."),
+                code="license_locked",
             )
+        raise ValidationError(
+            _("This series already has episodes submitted, published or with revenue, "
+              "and its category and exclusivity price them: they can no longer be "
+              "changed."),
+            code="pricing_locked",
+        )
+    if license_changed:
+        _check_license(series.studio, license)
     for name, value in fields.items():
         setattr(series, name, value)
     series.save()

@@ -82,7 +82,7 @@ def installed(name: str) -> str | None:
 def pins() -> list[str]:
     """`name==version` of every carried distribution installed here (what is not
     installed is not imported either: uncovered() would name it)."""
-    return [f"{name}=={installed(name)}" for name in CARRIED if installed(name)]
+    return [f"{name}=={version}" for name in CARRIED if (version := installed(name))]
 
 
 def dry_run(out: Path, env: dict | None = None) -> subprocess.CompletedProcess:
@@ -120,8 +120,9 @@ def download() -> int:
         print(f"  {path.name}  {path.stat().st_size / 2**20:.1f} MiB")
     print(f"{len(wheels)} wheels, {size:.1f} MiB in {WHEELS.relative_to(ROOT)}/ "
           f"(a device call sends at most {TREE_LIMIT_MIB} MiB with the tree)")
-    if len(wheels) != len(pins()):
-        print(f"expected {len(pins())} wheels, one per carried distribution installed here")
+    expected = len(pins())
+    if len(wheels) != expected:
+        print(f"expected {expected} wheels, one per carried distribution installed here")
         return 1
     if size > WHEELS_BUDGET_MIB:
         print(f"over the {WHEELS_BUDGET_MIB} MiB budget left beside the tree")
