@@ -13,6 +13,8 @@ COVER_MAX_BYTES = env_int("COVER_MAX_BYTES", 20 * 1024**2)
 IMAGE_MAX_PIXELS = env_int("IMAGE_MAX_PIXELS", 40_000_000)
 # Uploads untouched for this long are removed by creators.cleanup_abandoned_uploads.
 UPLOAD_ABANDONED_AFTER_S = env_int("UPLOAD_ABANDONED_AFTER_S", 24 * 3600)
+# A studio receives at most this many uploads at once (each may announce 2 GiB).
+UPLOAD_MAX_OPEN = env_int("UPLOAD_MAX_OPEN", 20)
 
 VIDEO_MIN_SECONDS = 30
 VIDEO_MAX_SECONDS = 300

@@ -396,10 +396,21 @@ def start_upload(user: User, episode: Episode, kind: str, filename: str, size: i
             % {"size": size, "max": _size_limit(kind)},
             status=413,
         )
-    upload = Upload.objects.create(
-        id=uuid.uuid4(), studio=episode.series.studio, episode=episode, created_by=user,
-        kind=kind, filename=filename[:255], size=size,
-    )
+    studio = episode.series.studio
+    with transaction.atomic():
+        # Counted under the studio's row lock, so parallel starts cannot pass together.
+        Studio.objects.select_for_update().get(pk=studio.pk)
+        since = timezone.now() - datetime.timedelta(seconds=conf.UPLOAD_ABANDONED_AFTER_S)
+        open_now = Upload.objects.filter(studio=studio, status=Upload.Status.RECEIVING,
+                                         updated_at__gte=since).count()
+        if open_now >= conf.UPLOAD_MAX_OPEN:
+            raise UploadError(
+                _("This studio already has %(n)s uploads in progress; finish one before "
+                  "starting another.") % {"n": open_now}, status=429)
+        upload = Upload.objects.create(
+            id=uuid.uuid4(), studio=studio, episode=episode, created_by=user,
+            kind=kind, filename=filename[:255], size=size,
+        )
     conf.upload_dir().mkdir(parents=True, exist_ok=True)
     part_path(upload).touch()
     return upload

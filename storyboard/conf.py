@@ -1,6 +1,7 @@
 """Settings of the storyboard app, read from the environment."""
 
 from config.settings import env_int
+from creators.conf import VIDEO_MAX_SECONDS
 
 
 def _params(prefix: str, **keys: str) -> dict:
@@ -12,3 +13,7 @@ def _params(prefix: str, **keys: str) -> dict:
 
 KEYFRAME_PARAMS = _params("KEYFRAME", steps="STEPS")
 MOTION_PARAMS = _params("MOTION", steps="STEPS", frames="FRAMES")
+
+# The voice/music track: at most this many bytes, and no longer than an episode may be.
+AUDIO_MAX_BYTES = env_int("STORYBOARD_AUDIO_MAX_BYTES", 50 * 1024**2)
+AUDIO_MAX_SECONDS = VIDEO_MAX_SECONDS

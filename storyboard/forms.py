@@ -13,13 +13,19 @@ from storyboard.models import (
     Character,
 )
 
+# What a shot's text may hold: a prompt and a description go into every keyframe prompt of
+# the shot, a dialogue becomes its subtitle lines.
+PROMPT_MAX_CHARS = 1000
+DIALOGUE_MAX_CHARS = 1000
+DESCRIPTION_MAX_CHARS = 500
+
 
 class ShotForm(ErrorSummaryForm):
-    prompt = forms.CharField(label=_("Prompt"), required=False,
+    prompt = forms.CharField(label=_("Prompt"), required=False, max_length=PROMPT_MAX_CHARS,
                              widget=forms.Textarea(attrs={"rows": 2}))
     camera = forms.ChoiceField(label=_("Camera"), choices=Camera.choices, initial=Camera.MEDIUM)
     dialogue = forms.CharField(label=_("Dialogue / subtitles (one line each)"), required=False,
-                               widget=forms.Textarea(attrs={"rows": 2}))
+                               max_length=DIALOGUE_MAX_CHARS, widget=forms.Textarea(attrs={"rows": 2}))
     duration = forms.DecimalField(label=_("Duration (s)"), min_value=Decimal("0.5"),
                                   max_value=Decimal("60"), decimal_places=2,
                                   initial=Decimal("3"))
@@ -43,7 +49,7 @@ class ShotForm(ErrorSummaryForm):
 class CharacterForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=80)
     description = forms.CharField(label=_("Description"), required=False,
-                                  widget=forms.Textarea(attrs={"rows": 2}))
+                                  max_length=DESCRIPTION_MAX_CHARS, widget=forms.Textarea(attrs={"rows": 2}))
     reference = forms.ImageField(label=_("Reference image"), required=False)
 
 
@@ -52,4 +58,7 @@ class EditForm(forms.Form):
 
 
 class AudioForm(forms.Form):
-    audio = forms.FileField(label=_("Voice or music track"))
+    audio = forms.FileField(label=_("Voice or music track"),
+                            help_text=_("WAV, MP3, AAC, M4A, OGG, FLAC or WebM audio, at most "
+                                        "50 MB and 300 s."),
+                            widget=forms.ClearableFileInput(attrs={"accept": "audio/*"}))

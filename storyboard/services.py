@@ -11,12 +11,14 @@ from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.db import IntegrityError, transaction
 from django.db.models import F, Max
+from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from creators.models import Episode, Series, Studio, User
 from generation import services as generation
 from generation.models import Job
+from storyboard import conf
 from storyboard.models import (
     REFERENCE_STRENGTH_MIN,
     Assembly,
@@ -62,16 +64,20 @@ AUDIO_SUFFIXES = {"wav": ".wav", "mp3": ".mp3", "aac": ".aac", "ogg": ".ogg",
 
 @contextmanager
 def _on_disk(upload):
-    """A path to the upload's bytes, for checks that read a file (Pillow, PyAV)."""
-    if hasattr(upload, "temporary_file_path"):
-        yield Path(upload.temporary_file_path())
-        return
-    with tempfile.NamedTemporaryFile(prefix="manju-check-") as copy:
-        upload.seek(0)
-        for chunk in upload.chunks():
-            copy.write(chunk)
-        copy.flush()
-        yield Path(copy.name)
+    """A path to the upload's bytes, for checks that read a file (Pillow, PyAV), under a
+    name that says nothing: FFmpeg's probe weighs a file's suffix, and a big upload's
+    temporary file keeps the suffix the user gave it (a page named voice.mp3 could pass
+    as MP3)."""
+    with tempfile.TemporaryDirectory(prefix="manju-check-") as folder:
+        path = Path(folder) / "upload"
+        if hasattr(upload, "temporary_file_path"):
+            path.symlink_to(upload.temporary_file_path())
+        else:
+            upload.seek(0)
+            with path.open("wb") as copy:
+                for chunk in upload.chunks():
+                    copy.write(chunk)
+        yield path
 
 
 def _stored_as(upload, stem: str, suffix: str) -> File:
@@ -85,8 +91,14 @@ def _stored_as(upload, stem: str, suffix: str) -> File:
 def _checked_image(upload) -> File:
     """The reference picture, checked by its content, under a name of ours; nothing is
     stored when it is refused."""
+    from creators import conf as creators_conf
     from creators.media import IMAGE_SUFFIXES, MediaRefused, check_image
 
+    if upload.size > creators_conf.COVER_MAX_BYTES:
+        raise StoryboardError(_("The picture is %(size)s; the most allowed is %(max)s.")
+                              % {"size": filesizeformat(upload.size),
+                                 "max": filesizeformat(creators_conf.COVER_MAX_BYTES)},
+                              field="reference")
     with _on_disk(upload) as path:
         try:
             image_format = check_image(path)
@@ -132,6 +144,19 @@ def _studio_of(board: Storyboard) -> Studio:
     return board.episode.series.studio
 
 
+def check_editable(board: Storyboard) -> None:
+    """What review saw stays as it was: once the episode is submitted (or published) its
+    storyboard takes no change, whatever page a request came from. Reads the stored
+    status, not the one the caller loaded."""
+    from creators.services import EDITABLE_STATUSES
+
+    status = (Episode.objects.filter(pk=board.episode_id)
+              .values_list("status", flat=True).first())
+    if status not in EDITABLE_STATUSES:
+        raise StoryboardError(_("This episode is with review or published; its storyboard "
+                                "can no longer change."))
+
+
 def _check_characters(board: Storyboard, characters) -> list[Character]:
     """Only the episode's own series' characters may appear in its shots."""
     characters = list(characters)
@@ -145,6 +170,7 @@ def _check_characters(board: Storyboard, characters) -> list[Character]:
 def add_shot(board: Storyboard, prompt: str = "", camera: str = Camera.MEDIUM,
              dialogue: str = "", duration=Decimal("3"), characters=(),
              reference_strength=None) -> Shot:
+    check_editable(board)
     characters = _check_characters(board, characters)
     extra = {}
     if reference_strength is not None:
@@ -173,6 +199,7 @@ def check_reference_strength(value) -> Decimal:
 def update_shot(shot: Shot, prompt: str, camera: str, dialogue: str, duration,
                 characters=(), use_last_frame: bool = False,
                 reference_strength=None) -> Shot:
+    check_editable(shot.storyboard)
     characters = _check_characters(shot.storyboard, characters)
     if reference_strength is not None:
         shot.reference_strength = check_reference_strength(reference_strength)
@@ -192,6 +219,7 @@ def _renumber(board: Storyboard, ordered_ids: list[int]) -> None:
 
 
 def reorder_shots(board: Storyboard, ordered_ids: list[int]) -> None:
+    check_editable(board)
     with transaction.atomic():
         Storyboard.objects.select_for_update().get(pk=board.pk)
         current = set(board.shots.values_list("id", flat=True))
@@ -201,6 +229,7 @@ def reorder_shots(board: Storyboard, ordered_ids: list[int]) -> None:
 
 
 def move_shot(shot: Shot, delta: int) -> None:
+    check_editable(shot.storyboard)
     with transaction.atomic():
         board = Storyboard.objects.select_for_update().get(pk=shot.storyboard_id)
         ids = list(board.shots.values_list("id", flat=True))
@@ -211,6 +240,7 @@ def move_shot(shot: Shot, delta: int) -> None:
 
 
 def duplicate_shot(shot: Shot) -> Shot:
+    check_editable(shot.storyboard)
     with transaction.atomic():
         board = Storyboard.objects.select_for_update().get(pk=shot.storyboard_id)
         board.shots.filter(order__gt=shot.order).update(order=F("order") + 1)
@@ -225,6 +255,7 @@ def duplicate_shot(shot: Shot) -> Shot:
 
 
 def delete_shot(shot: Shot) -> None:
+    check_editable(shot.storyboard)
     with transaction.atomic():
         board = Storyboard.objects.select_for_update().get(pk=shot.storyboard_id)
         shot.delete()
@@ -280,6 +311,7 @@ def _submit_keyframes(shot: Shot, user: User | None, params: dict) -> Job:
     """A keyframe job for the shot: text-to-image, or image-to-image from the first
     character reference at the shot's reference strength when one of its characters has
     a reference picture. The candidates replace the ones the page offers."""
+    check_editable(shot.storyboard)
     reference = character_reference(shot)
     model_key = KEYFRAME_MODEL
     if reference is not None:
@@ -327,6 +359,7 @@ def _own_keyframe(shot: Shot, job_id, index=0) -> tuple[Job, int]:
 
 def pick_keyframe(shot: Shot, job_id, index=0) -> Shot:
     """The creator's choice among a job's candidates (a nine-grid has nine)."""
+    check_editable(shot.storyboard)
     job, index = _own_keyframe(shot, job_id, index)
     Shot.objects.filter(pk=shot.pk).update(keyframe_job=job, keyframe_index=index,
                                            clip_job=None)
@@ -338,6 +371,7 @@ def edit_keyframe(shot: Shot, user: User | None, instruction: str,
                   strength: float = EDIT_STRENGTH) -> Job:
     """一句话改图: the chosen keyframe re-rendered from itself (image-to-image at
     `strength`) with the instruction added to its prompt and its seed kept."""
+    check_editable(shot.storyboard)
     from generation.pipelines import candidate_params
 
     if shot.keyframe_job_id is None:
@@ -365,6 +399,7 @@ def animate_shot(shot: Shot, user: User | None, use_last_frame: bool | None = No
                  **params) -> Job:
     """Image-to-video from the chosen keyframe; with use_last_frame, ends on the next
     shot's chosen keyframe (continuity)."""
+    check_editable(shot.storyboard)
     if use_last_frame is None:
         use_last_frame = shot.use_last_frame
     if shot.keyframe_job_id is None:
@@ -425,17 +460,29 @@ def snapshot(board: Storyboard) -> dict:
             "shots": shots}
 
 
+def _check_length(frozen: dict) -> None:
+    """An episode the upload checks would refuse is refused before a frame is encoded."""
+    from creators import conf as creators_conf
+
+    seconds = sum(Decimal(shot["duration"]) for shot in frozen["shots"])
+    low, high = creators_conf.VIDEO_MIN_SECONDS, creators_conf.VIDEO_MAX_SECONDS
+    if not low <= seconds <= high:
+        raise StoryboardError(
+            _("The shots last %(seconds)s s together; an episode lasts %(low)s to %(high)s s.")
+            % {"seconds": f"{seconds.normalize():f}", "low": low, "high": high})
+
+
 def start_assembly(board: Storyboard, user: User | None, dispatch: bool = True) -> Assembly:
-    if board.episode.status not in (Episode.Status.DRAFT, Episode.Status.REJECTED,
-                                    Episode.Status.CHANGES_REQUESTED):
-        raise StoryboardError(_("This episode is with review; it can no longer change."))
+    check_editable(board)
     with transaction.atomic():
         Storyboard.objects.select_for_update().get(pk=board.pk)
         if board.assemblies.filter(state__in=[Assembly.State.QUEUED,
                                               Assembly.State.RUNNING]).exists():
             raise StoryboardError(_("An assembly of this episode is already running."))
+        frozen = snapshot(board)
+        _check_length(frozen)
         assembly = Assembly.objects.create(storyboard=board, created_by=user,
-                                           snapshot=snapshot(board))
+                                           snapshot=frozen)
         if dispatch:
             from storyboard.tasks import assemble
 
@@ -533,21 +580,51 @@ def submit_episode(episode: Episode) -> Episode:
         raise
 
 
-def set_audio(board: Storyboard, upload) -> Storyboard:
-    """The voice/music track; refused unless PyAV finds an audio stream in a container it
-    knows, and stored under a name of ours with that container's suffix."""
+def _audio_suffix(path: Path) -> str:
+    """The stored suffix of a track PyAV can open and decode, no longer than an episode
+    may be; StoryboardError with the reason otherwise."""
     import av
 
+    unreadable = StoryboardError(_("This file is not audio we can read."), field="audio")
+    try:
+        with av.open(str(path), metadata_errors="ignore") as container:
+            if not container.streams.audio:
+                raise StoryboardError(_("The file has no audio stream."), field="audio")
+            suffix = AUDIO_SUFFIXES.get(container.format.name)
+            if suffix is None:
+                raise unreadable
+            stream = container.streams.audio[0]
+            if stream.duration is not None and stream.time_base:
+                seconds = float(stream.duration * stream.time_base)
+            elif container.duration is not None:
+                seconds = container.duration / av.time_base
+            else:
+                raise StoryboardError(_("We cannot tell how long this track is; save it as "
+                                        "WAV, MP3 or AAC and try again."), field="audio")
+            if seconds > conf.AUDIO_MAX_SECONDS:
+                raise StoryboardError(
+                    _("The track is %(seconds)s s long; an episode takes at most %(max)s s.")
+                    % {"seconds": f"{seconds:.0f}", "max": conf.AUDIO_MAX_SECONDS},
+                    field="audio")
+            # A container that only looks like one: its first sound must decode.
+            if next(container.decode(stream), None) is None:
+                raise unreadable
+    except (av.FFmpegError, UnicodeDecodeError, ValueError):
+        raise unreadable from None
+    return suffix
+
+
+def set_audio(board: Storyboard, upload) -> Storyboard:
+    """The voice/music track; refused unless PyAV finds and decodes an audio stream in a
+    container it knows, no longer than an episode and no bigger than
+    conf.AUDIO_MAX_BYTES, and stored under a name of ours with that container's suffix."""
+    check_editable(board)
+    if upload.size > conf.AUDIO_MAX_BYTES:
+        raise StoryboardError(_("The track is %(size)s; the most allowed is %(max)s.")
+                              % {"size": filesizeformat(upload.size),
+                                 "max": filesizeformat(conf.AUDIO_MAX_BYTES)}, field="audio")
     with _on_disk(upload) as path:
-        try:
-            with av.open(str(path), metadata_errors="ignore") as container:
-                if not container.streams.audio:
-                    raise StoryboardError(_("The file has no audio stream."))
-                suffix = AUDIO_SUFFIXES.get(container.format.name)
-        except (av.FFmpegError, UnicodeDecodeError, ValueError):
-            raise StoryboardError(_("This file is not audio we can read.")) from None
-    if suffix is None:
-        raise StoryboardError(_("This file is not audio we can read."))
+        suffix = _audio_suffix(path)
     old = board.audio.name if board.audio else ""
     track = _stored_as(upload, board.episode.ref, suffix)
     board.audio.save(track.name, track, save=False)

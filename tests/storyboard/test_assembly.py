@@ -169,7 +169,11 @@ def test_a_too_short_episode_fails_the_upload_checks(board, owner, tiny_models):
     run_queued()
     shot.refresh_from_db()
     services.pick_keyframe(shot, shot.grid_jobs[0])
-    assembly = services.run_assembly(services.start_assembly(board, owner, dispatch=False).pk)
+    # start_assembly refuses it before encoding (test_locked_and_limits); an assembly that
+    # got past it is still held to the upload's checks after encoding.
+    queued = Assembly.objects.create(storyboard=board, created_by=owner,
+                                     snapshot=services.snapshot(board))
+    assembly = services.run_assembly(queued.pk)
     assert assembly.state == Assembly.State.FAILED
     assert "30" in assembly.error
     assert not Episode.objects.get(pk=board.episode_id).video
