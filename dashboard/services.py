@@ -71,7 +71,7 @@ def request_payout(studio: Studio, user: User, raw_amount, key: str) -> tuple[Pa
         return existing, False
     amount = _amount(raw_amount)
     if amount < MIN_PAYOUT:
-        raise PayoutError(_("A payout is at least ¥%(min)s.") % {"min": MIN_PAYOUT}, "amount")
+        raise PayoutError(_("A payout is at least ¥%(min)s.") % {"min": f"{MIN_PAYOUT:,.2f}"}, "amount")
     studio_account(studio)
     try:
         with transaction.atomic():
@@ -83,7 +83,7 @@ def request_payout(studio: Studio, user: User, raw_amount, key: str) -> tuple[Pa
             if amount > free:
                 raise PayoutError(
                     _("A payout is at most the available balance, ¥%(free)s.")
-                    % {"free": q(max(free, Decimal("0")))}, "amount")
+                    % {"free": f"{q(max(free, Decimal('0'))):,.2f}"}, "amount")
             return Payout.objects.create(studio=studio, amount=amount, idempotency_key=key,
                                          requested_by=user), True
     except IntegrityError:

@@ -16,6 +16,7 @@ from creators.models import Membership, Series
 from creators.queries import membership_or_404, studios_of
 from revenue.queries import statement, statement_csv
 from revenue.services import RevenueError, parse_day
+from revenue.templatetags.money import money
 
 from . import queries
 from .auth import fetch_along
@@ -136,11 +137,20 @@ def decide(request, pk):
         messages.error(request, _("Enter the payout day as YYYY-MM-DD, such as 2026-03-05."))
         return redirect("dashboard:finance")
     try:
-        decide_payout(pk, request.user, approve, day)
+        payout = decide_payout(pk, request.user, approve, day)
     except Payout.DoesNotExist:
         raise Http404
     except PayoutError as e:
         messages.error(request, str(e))
+        return redirect("dashboard:finance")
+    facts = {"amount": money(payout.amount), "studio": payout.studio.name}
+    if approve:
+        facts["day"] = payout.transaction.day.isoformat()
+        messages.success(request, _("Approved the payout of %(amount)s to %(studio)s; it is "
+                                    "posted on %(day)s.") % facts)
+    else:
+        messages.success(request, _("Rejected the payout of %(amount)s to %(studio)s; the "
+                                    "amount is free again.") % facts)
     return redirect("dashboard:finance")
 
 

@@ -33,7 +33,7 @@ def test_a_request_below_100_yuan_is_refused_with_a_clear_message(funded, owner)
 
 
 def test_a_request_above_the_available_balance_is_refused(funded, owner):
-    with pytest.raises(PayoutError, match="at most the available balance, ¥1000.00"):
+    with pytest.raises(PayoutError, match="at most the available balance, ¥1,000.00"):
         request_payout(funded, owner, "1000.01", "k1")
 
 
@@ -226,3 +226,20 @@ def test_a_malformed_payout_day_is_refused_not_replaced_by_today(client, funded,
     assert payout.state == "requested"
     assert not LedgerEntry.objects.filter(kind="payout").exists()
 
+
+
+@pytest.mark.parametrize(("decision", "words", "state"), [
+    ("approve", "Approved the payout of ¥1,000.00 to 晨光工作室; it is posted on 2026-12-01.",
+     "approved"),
+    ("reject", "Rejected the payout of ¥1,000.00 to 晨光工作室; the amount is free again.",
+     "rejected"),
+])
+def test_finance_is_told_what_its_decision_did(client, funded, owner, decision, words, state):
+    payout, _ = request_payout(funded, owner, "1000", "k")
+    client.force_login(make_user("fin", is_finance=True))
+    page = client.post(reverse("dashboard:decide", args=[payout.pk]),
+                       {"decision": decision, "day": "2026-12-01"}, follow=True,
+                       HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    payout.refresh_from_db()
+    assert payout.state == state
+    assert words in page
