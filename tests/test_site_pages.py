@@ -159,3 +159,71 @@ def test_the_dashboard_charts_axis_labels_are_not_clipped(asgi_server, chromium,
             assert not clipped, (chart, clipped)
     finally:
         context.close()
+
+
+PHONE_FORM_JS = """async () => {
+  const main = document.querySelector('main.page');
+  main.insertAdjacentHTML('beforeend', `
+    <table class="data" id="t"><thead><tr>${'<th>结算期间</th>'.repeat(8)}</tr></thead>
+      <tbody><tr>${'<td class="num">¥12,345.67</td>'.repeat(8)}</tr></tbody></table>
+    <form class="form card" id="f"><div class="field"><label>Exclusive</label>
+      <input type="checkbox" id="c"></div>
+      <div class="field has-error"><label>Category</label><select id="s"><option>a</option></select></div>
+      <ul class="errorlist" id="e"><li>This field is required.</li></ul></form>
+    <div class="card" id="second">next</div>
+    <section class="card"><div class="shot-body" id="shot"><div><textarea></textarea></div>
+      <div style="display:flex;gap:1rem;flex-wrap:wrap">${'<img style="width:90px;height:160px">'.repeat(3)}</div></div></section>`);
+  const link = document.createElement('link');
+  link.rel = 'stylesheet'; link.href = '/static/css/storyboard.css';
+  await new Promise(done => { link.onload = done; document.head.appendChild(link); });
+  const box = id => document.getElementById(id).getBoundingClientRect();
+  const th = document.querySelector('#t th');
+  const field = document.getElementById('c').parentElement.getBoundingClientRect();
+  window.scrollTo(0, 600);
+  return {
+    viewport: window.innerWidth, page: document.documentElement.scrollWidth,
+    topbarAfterScroll: document.querySelector('.topbar').getBoundingClientRect().bottom,
+    thLines: (() => { const st = getComputedStyle(th);
+      const text = th.getBoundingClientRect().height - parseFloat(st.paddingTop) - parseFloat(st.paddingBottom);
+      return Math.round(text / parseFloat(st.lineHeight)); })(),
+    checkboxLeft: box('c').left - field.left,
+    selectBorder: getComputedStyle(document.getElementById('s')).borderTopColor,
+    errorColor: getComputedStyle(document.getElementById('e')).color,
+    errorBullet: getComputedStyle(document.getElementById('e')).listStyleType,
+    cardGap: box('second').top - box('f').bottom,
+    shotRight: document.querySelector('#shot > div:last-child').getBoundingClientRect().right, mainRight: document.querySelector('main.page').getBoundingClientRect().right,
+  };
+}"""
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_a_phone_gets_the_screen_to_itself_and_forms_that_read_right(asgi_server, page):
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(asgi_server.url + "/")
+    page.evaluate("document.documentElement.style.minHeight = '3000px'")
+    probe = page.evaluate(PHONE_FORM_JS)
+
+    problems = {
+        "the page scrolls sideways": probe["page"] > probe["viewport"],
+        "the header stays on screen": probe["topbarAfterScroll"] > 0,
+        "a table heading wraps": probe["thLines"] != 1,
+        "a checkbox sits in the middle of its field": probe["checkboxLeft"] >= 8,
+        "an invalid select has no red border": probe["selectBorder"] != probe["errorColor"],
+        "an error list is unstyled": probe["errorBullet"] != "none"
+        or probe["errorColor"] == "rgb(0, 0, 0)",
+        "two cards touch": probe["cardGap"] < 12,
+        "a shot's columns overflow the page": probe["shotRight"] > probe["mainRight"] + 0.5,
+    }
+    assert [name for name, bad in problems.items() if bad] == [], probe
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+@pytest.mark.parametrize(("language", "first_face"), [("en", "system-ui"), ("zh-hans", '"PingFang SC"')])
+def test_an_english_page_reads_in_a_latin_face_first(asgi_server, page, language, first_face):
+    page.context.add_cookies([{"name": "django_language", "value": language,
+                               "url": asgi_server.url}])
+    page.goto(asgi_server.url + "/")
+    face = page.evaluate("getComputedStyle(document.body).fontFamily")
+    assert face.split(",")[0].strip() == first_face, face
