@@ -86,6 +86,8 @@ def probe_summary(episode) -> dict:
     """What the episode page shows about the stored video, as JSON for its script."""
     from django.urls import reverse
 
+    from creators.services import missing_text
+
     slug = episode.series.studio.slug
 
     def media_url(kind: str) -> str:
@@ -111,6 +113,7 @@ def probe_summary(episode) -> dict:
         "preview": media_url("preview"),
         "cover": media_url("cover"),
         "status": episode.status,
+        "missing": missing_text(episode),
     }
 
 

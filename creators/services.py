@@ -138,7 +138,7 @@ from django.core.exceptions import PermissionDenied, ValidationError  # noqa: E4
 from django.db.models import Q  # noqa: E402
 from django.utils import timezone  # noqa: E402
 from django.utils.translation import gettext as _  # noqa: E402
-from django.utils.translation import gettext_noop  # noqa: E402
+from django.utils.translation import gettext_noop, pgettext  # noqa: E402
 
 from creators import conf, media  # noqa: E402
 from creators.models import Series, Upload  # noqa: E402
@@ -351,11 +351,22 @@ def missing_for_submission(episode: Episode) -> list[str]:
     return missing
 
 
+def human_list(items) -> str:
+    """Items as a sentence lists them in the active language: "a title, a cover" in
+    English, "标题、封面" in Chinese."""
+    return pgettext("list separator", ", ").join(str(item) for item in items)
+
+
+def missing_text(episode: Episode) -> str:
+    """missing_for_submission as one phrase of the active language ("" when complete)."""
+    return human_list(missing_for_submission(episode))
+
+
 def submit_for_review(episode: Episode) -> Episode:
     missing = missing_for_submission(episode)
     if missing:
         raise ValidationError(
-            _("The episode still needs %(what)s.") % {"what": ", ".join(missing)}
+            _("The episode still needs %(what)s.") % {"what": human_list(missing)}
         )
     return submit_episode(episode)
 

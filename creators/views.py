@@ -272,7 +272,7 @@ def episode_detail(request: HttpRequest, slug: str, ref: str) -> HttpResponse:
     return render(request, "creators/episode_detail.html", {
         "studio": membership.studio, "membership": membership, "episode": episode,
         "series": episode.series, "probe": probe_summary(episode),
-        "missing": services.missing_for_submission(episode),
+        "missing": services.missing_text(episode),
         "editable": episode.status in services.EDITABLE_STATUSES,
     })
 

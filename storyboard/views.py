@@ -59,7 +59,7 @@ def _board_page(request: HttpRequest, membership, board, new_shot: ShotForm | No
                 shot_form: ShotForm | None = None, status: int = 200) -> HttpResponse:
     """The storyboard page; `new_shot` or `shot_form` (one shot's) is a refused form shown
     with what was typed and its errors."""
-    from creators.services import EDITABLE_STATUSES, missing_for_submission
+    from creators.services import EDITABLE_STATUSES, missing_text
 
     episode = board.episode
     series = episode.series
@@ -81,7 +81,7 @@ def _board_page(request: HttpRequest, membership, board, new_shot: ShotForm | No
         "edit_form": EditForm(), "audio_form": AudioForm(),
         "characters": queries.characters_of(series),
         "editable": episode.status in EDITABLE_STATUSES,
-        "missing": missing_for_submission(episode),
+        "missing": missing_text(episode),
     }, status=status)
 
 

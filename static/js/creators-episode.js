@@ -19,6 +19,12 @@
     dl.querySelector("[data-field=fps]").textContent = p.fps || "";
     dl.querySelector("[data-field=codec]").textContent = p.codec || "";
     progress(p.state, p.progress);
+    // What still keeps the episode from review, in the page's language, as it is now.
+    var missing = document.querySelector("[data-testid=missing]");
+    if (missing && typeof p.missing === "string") {
+      missing.querySelector("[data-role=missing-list]").textContent = p.missing;
+      missing.hidden = !p.missing;
+    }
     var err = document.querySelector("[data-testid=probe-error]");
     err.textContent = p.error || "";
     err.hidden = !p.error;

@@ -93,9 +93,15 @@ def test_a_creator_uploads_resumes_after_a_cut_and_submits(small_chunk_server, s
     with open(episode.video.path, "rb") as stored:
         assert stored.read() == video.read_bytes()
     assert episode.probe_state == "done" and episode.poster
+    # What still keeps it from review follows, without a reload: only the cover (封面) now.
+    missing = page.locator("[data-testid=missing]")
+    page.wait_for_function("document.querySelector('[data-testid=missing] "
+                           "[data-role=missing-list]').textContent === '封面'")
 
     page.set_input_files("[data-testid=cover-file]", str(cover))
     page.wait_for_selector("[data-testid=cover-uploader][data-state=ok]")
+    page.wait_for_selector("[data-testid=missing]", state="hidden")
+    assert not missing.is_visible()
     page.click("[data-testid=submit-episode]")
     page.wait_for_load_state()
     page.wait_for_selector("[data-testid=episode-status]")

@@ -83,3 +83,26 @@ def test_members_get_the_episode_files_and_its_probe_summary(client, member, upl
     assert video.status_code == 200
     assert b"".join(video.streaming_content) == make_video()
     assert client.get(summary["poster"])["Content-Type"] == "image/jpeg"
+
+
+def test_what_an_episode_still_needs_reads_as_a_list_of_the_readers_language(
+        client, owner, uploaded):
+    client.force_login(owner)
+    client.cookies["django_language"] = "zh-hans"
+    page = client.get(reverse("creators:episode", args=["dawn", uploaded.ref])).content.decode()
+    assert '<span data-role="missing-list">有效的视频、封面</span>' in page
+    refused = client.post(reverse("creators:episode_submit", args=["dawn", uploaded.ref]),
+                          follow=True).content.decode()
+    assert "有效的视频、封面" in refused
+
+
+def test_the_probe_summary_says_what_the_episode_still_needs(client, owner, uploading,
+                                                              uploaded):
+    probe = reverse("creators:episode_probe", args=["dawn", uploaded.ref])
+    client.force_login(owner)
+    client.cookies["django_language"] = "en"
+    assert client.get(probe).json()["missing"] == "a valid video, a cover"
+    services.probe_episode_video(uploaded.pk)
+    assert client.get(probe).json()["missing"] == "a cover"
+    assert uploading.send(uploaded, "cover", make_png(), filename="c.png").status_code == 200
+    assert client.get(probe).json()["missing"] == ""
