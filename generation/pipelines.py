@@ -88,6 +88,11 @@ class PipelineCache:
                 self._items.popitem(last=False)
         return pipe, time.perf_counter() - started
 
+    def loaded(self, spec: registry.ModelSpec) -> bool:
+        """Whether get(spec) returns at once (the pipeline is in memory)."""
+        with self._lock:
+            return (spec.key, spec.source_path(), spec.dtype) in self._items
+
     def sha256(self, spec: registry.ModelSpec) -> str:
         key = (spec.key, spec.source_path(), spec.dtype)
         with self._lock:

@@ -228,14 +228,32 @@ def save_outputs(job: Job, frames, prov: dict) -> tuple[list[dict], dict]:
     return outputs, prov
 
 
+def _loaded_pipeline(jobs: list[Job]):
+    """The jobs' pipeline from the worker's cache. Their pages hear "running" first, with
+    phase "loading" while the weights load (seconds to minutes at full size, when no step
+    can be counted yet) and "rendering" once the steps begin. (pipeline, load seconds)."""
+    spec = registry.get(jobs[0].model_key)
+    cold = not pipelines.cache.loaded(spec)
+
+    def running(phase: str, **extra) -> None:
+        for job in jobs:
+            publish(job.pk, job.studio_id, {"type": "job", "state": Job.State.RUNNING,
+                                            "step": 0, "total": job.total_steps,
+                                            "attempt": job.attempt, "phase": phase, **extra})
+
+    running("loading" if cold else "rendering")
+    pipe, load_seconds = pipelines.cache.get(spec)
+    if cold:
+        running("rendering", load_seconds=round(load_seconds, 3))
+    return pipe, load_seconds
+
+
 def execute(job: Job) -> None:
-    publish(job.pk, job.studio_id, {"type": "job", "state": Job.State.RUNNING, "step": 0,
-                                    "total": job.total_steps, "attempt": job.attempt})
     started = time.perf_counter()
     load_seconds = None
     try:
         spec = registry.get(job.model_key)
-        pipe, load_seconds = pipelines.cache.get(spec)
+        pipe, load_seconds = _loaded_pipeline([job])
         prov = pipelines.provenance(job, spec, pipelines.cache.sha256(spec))
         frames = pipelines.render(spec, pipe, job.params, Reporter(job, job.total_steps))
         outputs, prov = save_outputs(job, frames, prov)
@@ -271,17 +289,13 @@ def execute_batch(jobs: list[Job]) -> None:
     and a torch Generator per job, then each job finished on its own (outputs, provenance,
     charge or refund). On the CPU in float32 each output lies within one uint8 level of the
     job rendered alone (pipelines.render_batch); the provenance says it was batched."""
-    for job in jobs:
-        publish(job.pk, job.studio_id, {"type": "job", "state": Job.State.RUNNING,
-                                        "step": 0, "total": job.total_steps,
-                                        "attempt": job.attempt})
     started = time.perf_counter()
     load_seconds = None
     reporter = BatchReporter(jobs, jobs[0].total_steps)
     failure = None
     try:
         spec = registry.get(jobs[0].model_key)
-        pipe, load_seconds = pipelines.cache.get(spec)
+        pipe, load_seconds = _loaded_pipeline(jobs)
         weights = pipelines.cache.sha256(spec)
         items = [{**pipelines.candidates(job.params)[0],
                   "negative_prompt": job.params.get("negative_prompt", "")} for job in jobs]

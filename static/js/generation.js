@@ -61,9 +61,17 @@
       queue.textContent = (ev.state === "queued" && ev.queue_position)
         ? queue.dataset.template.replace("N", ev.queue_position) : "";
     }
+    // Loading the model counts no steps: the bar runs striped with words saying why,
+    // until the first step (or the worker saying it is rendering) replaces them.
+    const loading = ev.state === "running" && (ev.phase === "loading"
+      || (card.classList.contains("waiting") && !ev.phase && !ev.step));
+    card.classList.toggle("waiting", loading);
+    if (loading) el(card, "bar").style.width = "100%";
+    else if (ev.phase === "rendering" && !ev.step) el(card, "bar").style.width = "0%";
     const eta = el(card, "eta");
-    if (eta) eta.textContent = (ev.state === "running" && ev.eta_s !== undefined)
-      ? eta.dataset.template.replace("N", ev.eta_s.toFixed(1)) : "";
+    if (eta) eta.textContent = loading ? (eta.dataset.loading || "")
+      : (ev.state === "running" && ev.eta_s !== undefined)
+        ? eta.dataset.template.replace("N", ev.eta_s.toFixed(1)) : "";
     if (ev.preview) {
       const img = el(card, "preview");
       img.src = ev.preview;

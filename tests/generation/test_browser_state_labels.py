@@ -83,3 +83,33 @@ def test_the_credits_badge_sits_beside_the_heading_not_below_it(asgi_server, pag
     badge = page.locator('[data-testid="balance"]').bounding_box()
     middle = badge["y"] + badge["height"] / 2
     assert heading["y"] < middle < heading["y"] + heading["height"], (heading, badge)
+
+
+def test_the_job_card_says_the_model_is_loading_until_the_steps_begin(
+        asgi_server, page, owner, studio):
+    from generation.progress import publish
+
+    job = open_queued_job(asgi_server, page, owner, studio)
+    page.wait_for_selector('[data-job-id][data-live="1"]')
+    card = page.locator(f'[data-job-id="{job.pk}"]')
+    eta = card.locator('[data-role="eta"]')
+
+    def running(**event):
+        publish(job.pk, studio.pk, {"type": "job", "state": "running", "step": 0,
+                                    "total": 4, **event}, wait=True)
+
+    running(phase="loading")
+    page.wait_for_function(f"""() => document.querySelector(
+        '[data-job-id="{job.pk}"]').classList.contains('waiting')""")
+    assert eta.text_content() == "正在加载模型…"
+    assert card.locator('[data-role="bar"]').evaluate("b => b.style.width") == "100%"
+
+    running(phase="rendering", load_seconds=2.5)
+    page.wait_for_function(f"""() => !document.querySelector(
+        '[data-job-id="{job.pk}"]').classList.contains('waiting')""")
+    assert eta.text_content() == ""
+    running(step=1, eta_s=3.0)
+    page.wait_for_function(f"""() => document.querySelector(
+        '[data-job-id="{job.pk}"] [data-role="step"]').textContent === '1/4'""")
+    assert card.locator('[data-role="bar"]').evaluate("b => b.style.width") == "25%"
+    assert "3.0" in eta.text_content()
