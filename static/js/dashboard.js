@@ -27,29 +27,37 @@
     });
     t.innerHTML = html + "</tbody>";
   }
+  // Every axis says what it counts and in which unit. containLabel leaves no room for an
+  // axis name, so the x name sits under the labels and a y name starts at its axis.
+  function xAxis(name, data) {
+    return {type: "category", data: data, name: name, nameLocation: "middle", nameGap: 28};
+  }
+  function yAxis(name, align) {
+    return {type: "value", name: name, nameTextStyle: {align: align || "left"}};
+  }
   function draw(d) {
-    var opt = {animation: false, tooltip: {trigger: "axis"}, grid: {left: 16, right: 16, containLabel: true}};
+    var opt = {animation: false, tooltip: {trigger: "axis"}, grid: {left: 16, right: 16, bottom: 40, containLabel: true}};
     chart("chart-daily").setOption(Object.assign({}, opt, {
-      xAxis: {type: "category", data: d.daily.map(function (r) { return r.date; })},
-      yAxis: {type: "value"},
-      series: [{type: "line", name: "¥", data: d.daily.map(function (r) { return r.revenue; })}]
+      xAxis: xAxis(L.lDate, d.daily.map(function (r) { return r.date; })),
+      yAxis: yAxis(L.lRevenue),
+      series: [{type: "line", name: L.lRevenue, data: d.daily.map(function (r) { return r.revenue; })}]
     }), true);
-    table("table-daily", [L.lDate, "¥", L.lViews], d.daily.map(function (r) { return [r.date, r.revenue, r.views]; }));
+    table("table-daily", [L.lDate, L.lRevenue, L.lViews], d.daily.map(function (r) { return [r.date, r.revenue, r.views]; }));
     chart("chart-series").setOption(Object.assign({}, opt, {
-      xAxis: {type: "category", data: d.by_series.map(function (r) { return r.series; })},
-      yAxis: {type: "value"},
-      series: [{type: "bar", name: "¥", data: d.by_series.map(function (r) { return r.revenue; })}]
+      xAxis: xAxis(L.lSeries, d.by_series.map(function (r) { return r.series; })),
+      yAxis: yAxis(L.lRevenue),
+      series: [{type: "bar", name: L.lRevenue, data: d.by_series.map(function (r) { return r.revenue; })}]
     }), true);
-    table("table-series", [L.lSeries, "¥", L.lViews], d.by_series.map(function (r) { return [r.series, r.revenue, r.views]; }));
+    table("table-series", [L.lSeries, L.lRevenue, L.lViews], d.by_series.map(function (r) { return [r.series, r.revenue, r.views]; }));
     chart("chart-parts").setOption({animation: false, tooltip: {trigger: "item"},
       series: [{type: "pie", radius: "65%", data: d.parts.map(function (r) {
         return {name: partName("l" + r.part.charAt(0).toUpperCase() + r.part.slice(1)),
                 value: r.amount}; })}]}, true);
-    table("table-parts", [L.lPart, "¥"], d.parts.map(function (r) {
+    table("table-parts", [L.lPart, L.lAmount], d.parts.map(function (r) {
       return [partName("l" + r.part.charAt(0).toUpperCase() + r.part.slice(1)), r.amount]; }));
     chart("chart-per-minute").setOption(Object.assign({}, opt, {
-      legend: {}, xAxis: {type: "category", data: d.per_minute.map(function (r) { return r.series; })},
-      yAxis: [{type: "value"}, {type: "value"}],
+      legend: {}, xAxis: xAxis(L.lSeries, d.per_minute.map(function (r) { return r.series; })),
+      yAxis: [yAxis(L.lViewsPerMinute), yAxis(L.lRevenuePerMinute, "right")],
       series: [
         {type: "bar", name: L.lViewsPerMinute, data: d.per_minute.map(function (r) { return r.views_per_minute; })},
         {type: "bar", name: L.lRevenuePerMinute, yAxisIndex: 1, data: d.per_minute.map(function (r) { return r.revenue_per_minute; })}

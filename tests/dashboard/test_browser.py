@@ -43,6 +43,17 @@ def test_owner_sees_figures_charts_drills_down_and_gets_a_payout(asgi_server, pa
         assert size > 3000, chart
         assert _colours(page.locator(f"#chart-{chart}").screenshot()) > 8, chart
     assert page.locator("#table-daily tbody tr").count() > 0
+    # Each axis is named, with its unit, in the words the page handed the script.
+    axes = page.evaluate("""() => Object.fromEntries(["daily", "series", "per-minute"].map(id => {
+        const o = echarts.getInstanceByDom(document.getElementById("chart-" + id)).getOption();
+        return [id, [o.xAxis[0].name, ...o.yAxis.map(y => y.name)]];
+    }))""")
+    words = page.eval_on_selector("#charts", "e => Object.assign({}, e.dataset)")
+    assert "¥" in words["lRevenue"] and "¥" in words["lRevenuePerMinute"]
+    assert axes == {"daily": [words["lDate"], words["lRevenue"]],
+                    "series": [words["lSeries"], words["lRevenue"]],
+                    "per-minute": [words["lSeries"], words["lViewsPerMinute"],
+                                   words["lRevenuePerMinute"]]}
 
     page.locator("a.drill").first.click()
     assert page.inner_text("#drill-total") == "¥16,150.95"

@@ -1,0 +1,83 @@
+"""What the dashboard's pages say as rendered HTML: chart axes named with their units, a
+header on every table, the rights holder's empty state, and revenue lines called 明细."""
+
+import re
+
+import pytest
+from django.urls import reverse
+
+from creators.models import User
+from library.models import License
+from tests.conftest import logged_in, make_user
+from tests.dashboard.test_worked_example import load_worked_example
+
+
+@pytest.fixture
+def settled(db):
+    load_worked_example()
+
+
+def _tables(page: str) -> list[str]:
+    return re.findall(r'<table class="data[^"]*"[^>]*>.*?</table>', page, re.S)
+
+
+def test_the_studio_page_hands_the_charts_axis_names_with_units(client, studio, owner):
+    url = reverse("dashboard:studio", args=[studio.slug])
+    zh = logged_in(client, owner, "zh-hans").get(url).content.decode()
+    for attr, name in [("date", "日期"), ("series", "系列"), ("revenue", "收入（¥）"),
+                       ("views-per-minute", "每分钟播放量"),
+                       ("revenue-per-minute", "每分钟收益（¥）")]:
+        assert f'data-l-{attr}="{name}"' in zh, attr
+    en = logged_in(client, owner, "en").get(url).content.decode()
+    assert 'data-l-revenue="Revenue (¥)"' in en and 'data-l-amount="Amount (¥)"' in en
+
+
+def test_every_table_of_the_dashboard_pages_has_headers(client, settled):
+    lin = User.objects.get(username="lin")
+    logged_in(client, lin, "en")
+    series = lin.memberships.get().studio.series.first().slug
+    pages = [reverse("dashboard:studio", args=["moonlight"]),
+             reverse("dashboard:drill", args=["moonlight", "2026-02"]),
+             reverse("dashboard:series", args=["moonlight", series]),
+             reverse("dashboard:payouts", args=["moonlight"]),
+             reverse("dashboard:statement", args=["moonlight", "2026-02"])]
+    for url in pages:
+        tables = _tables(client.get(url).content.decode())
+        assert tables, url
+        for table in tables:
+            if 'id="table-' in table:
+                continue  # a chart's table: the script writes its <thead> with the rows
+            rows = re.findall(r"<tr.*?</tr>", table, re.S)
+            # A column header row, or (a statement's totals) each row headed by its label.
+            assert "<thead>" in table or all("<th" in r for r in rows), (url, table[:300])
+    logged_in(client, make_user("fin", is_finance=True), "en")
+    finance = _tables(client.get(reverse("dashboard:finance")).content.decode())
+    assert finance and all("<thead>" in t for t in finance)
+
+
+def test_a_rights_holder_with_nothing_sees_a_sentence_not_empty_tables(client, db):
+    logged_in(client, make_user("holder", is_rights_holder=True), "zh-hans")
+    page = client.get(reverse("dashboard:holder")).content.decode()
+    assert "您的 IP 尚未授权给任何工作室。" in page
+    assert "由您的 IP 改编的剧集尚无已结算收入。" in page
+    assert "<table" not in page
+    assert page.count("<h1>") == 1
+
+
+def test_the_rights_holder_sees_each_license_named_once(client, settled):
+    holder = User.objects.get(username="zhwx")
+    license = License.objects.get(ip__rights_holder=holder)
+    page = logged_in(client, holder, "en").get(reverse("dashboard:holder")).content.decode()
+    assert f"<td>{license}</td>" in page
+    assert f"{license.ip} · {license.ip}" not in page
+    assert page.count(str(license.ip)) == 2  # the license's row and the series' row
+    assert page.count("<h1>") == 1
+
+
+def test_revenue_lines_are_counted_as_明细_in_chinese(client, settled):
+    logged_in(client, User.objects.get(username="lin"), "zh-hans")
+    drill = client.get(reverse("dashboard:drill", args=["moonlight", "2026-02"]))
+    drill = drill.content.decode()
+    assert '<th class="num">明细条数</th>' in drill and "行数" not in drill
+    studio = client.get(reverse("dashboard:studio", args=["moonlight"])).content.decode()
+    assert "0 条明细" in studio and " 行<" not in studio
