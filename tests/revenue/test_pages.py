@@ -99,3 +99,15 @@ def test_a_policy_starting_inside_a_closed_period_is_refused_on_the_page(client,
     response = client.post(reverse("revenue:policies"), {"policy": json.dumps(data)})
     assert response.status_code == 400 and b"closed period" in response.content
     assert not PolicyVersion.objects.filter(name="Backdated").exists()
+
+
+def test_the_finance_home_tables_say_what_their_columns_are(client, settled):
+    import re
+
+    logged_in(client, make_user("fin", is_finance=True), "zh-hans")
+    page = client.get(reverse("revenue:index")).content.decode()
+    heads = [re.findall(r"<th[^>]*>([^<]*)</th>", thead)
+             for thead in re.findall(r"<thead>(.*?)</thead>", page, re.S)]
+    assert heads == [["账期", "明细条数"], ["平台", "文件", "状态", "明细条数"]]
+    assert '<td class="wrap">' in page  # a long file name breaks instead of widening it
+    assert "行数" not in page
