@@ -10,13 +10,18 @@ from generation.models import Job
 from storyboard.models import Assembly, Character, Shot, Storyboard
 
 
-def board_or_404(user: User, slug: str, ref: str):
-    """(membership, storyboard) of the studio's episode; creates the empty storyboard."""
+def board_or_404(user: User, slug: str, ref: str, create: bool = True):
+    """(membership, storyboard) of the studio's episode. A POST (create) makes the empty
+    storyboard on first use; a page only reading it gets an unsaved empty one, so
+    looking at an episode writes nothing."""
     from storyboard.services import storyboard_for
 
     membership = membership_or_404(user, slug)
     episode = episode_or_404(membership.studio, ref)
-    return membership, storyboard_for(episode)
+    if create:
+        return membership, storyboard_for(episode)
+    stored = Storyboard.objects.filter(episode=episode).first()
+    return membership, stored or Storyboard(episode=episode)
 
 
 def shot_or_404(board: Storyboard, shot_id: int) -> Shot:
@@ -61,6 +66,8 @@ def candidates_of(job: Job) -> dict:
 def board_page(board: Storyboard) -> dict:
     """The storyboard as the page shows it: shots with their candidates, chosen keyframe,
     clip, and everything still running (so a reloaded page reattaches)."""
+    if board.pk is None:  # never changed: nothing stored yet
+        return {"rows": [], "running": [], "assembly": None, "assembling": False}
     shots = list(board.shots.select_related("keyframe_job", "clip_job")
                  .prefetch_related("characters"))
     wanted = {job_id for shot in shots for job_id in shot.grid_jobs}

@@ -88,7 +88,7 @@ def _board_page(request: HttpRequest, membership, board, new_shot: ShotForm | No
 @login_required
 @require_GET
 def board(request: HttpRequest, slug: str, ref: str) -> HttpResponse:
-    membership, board = queries.board_or_404(request.user, slug, ref)
+    membership, board = queries.board_or_404(request.user, slug, ref, create=False)
     return _board_page(request, membership, board)
 
 
@@ -96,7 +96,7 @@ def board(request: HttpRequest, slug: str, ref: str) -> HttpResponse:
 @require_GET
 def board_state(request: HttpRequest, slug: str, ref: str) -> JsonResponse:
     """What is running, for the page's script after a reload or a lost socket."""
-    _membership, board = queries.board_or_404(request.user, slug, ref)
+    _membership, board = queries.board_or_404(request.user, slug, ref, create=False)
     page = queries.board_page(board)
     assembly = page["assembly"]
     return JsonResponse({

@@ -201,3 +201,16 @@ def test_the_demo_storyboard_loads_once():
         creators.Episode.objects.get(series__studio__slug="moonlight", number=1))
     assert board.shots.count() == 3 and board.shots.get(order=1).is_hook
     assert Character.objects.filter(series=board.episode.series).count() == 2
+
+
+def test_looking_at_an_episodes_storyboard_writes_nothing(owner_client, episode):
+    from storyboard.models import Storyboard
+
+    assert owner_client.get(url("board", episode)).status_code == 200
+    state = owner_client.get(url("state", episode))
+    assert state.status_code == 200 and state.json()["running"] == []
+    assert not Storyboard.objects.filter(episode=episode).exists()
+
+    post_shot(owner_client, episode, "第一个镜头")  # the first change makes it
+    assert Storyboard.objects.get(episode=episode).shots.count() == 1
+    assert "第一个镜头" in owner_client.get(url("board", episode)).content.decode()
