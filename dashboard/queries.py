@@ -224,7 +224,7 @@ def job_costs(series: Series) -> dict:
 
 
 def holder_summary(user: User) -> dict:
-    licenses = (License.objects.filter(ip__rights_holder=user).select_related("ip")
+    licenses = (License.objects.filter(ip__rights_holder=user).select_related("ip", "studio")
                 .annotate(royalty=money_total("revenue_lines__royalty")))
     by_series = (RevenueLine.objects.settled().filter(license__ip__rights_holder=user)
                  .values(title=F("episode__series__title"), studio=F("episode__series__studio__name"))
