@@ -57,7 +57,7 @@ def test_finance_imports_under_a_progress_bar_and_reads_the_answer(asgi_server, 
 
     page.evaluate("sessionStorage.clear()")
     upload(page, "feb.csv", (example / "feb.csv").read_bytes())
-    page.get_by_text("已导入 5 行。").wait_for()
+    page.get_by_text("已导入 5 条收入明细。").wait_for()
     assert page.url == asgi_server.url + IMPORTS  # the redirect's address
     assert RevenueLine.objects.count() == 5
     assert list(ImportBatch.objects.order_by("created_at").values_list("status", flat=True)) == [
