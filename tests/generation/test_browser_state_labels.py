@@ -89,8 +89,10 @@ def test_the_job_card_says_the_model_is_loading_until_the_steps_begin(
         asgi_server, page, owner, studio):
     from generation.progress import publish
 
-    job = open_queued_job(asgi_server, page, owner, studio)
-    page.wait_for_selector('[data-job-id][data-live="1"]')
+    job = open_queued_job(asgi_server, page, owner, studio, BADGE_RECORDER)
+    # data-live is in the served page; the socket's first event (the state it read after
+    # joining the job's group) says an event published from now on reaches the page.
+    page.wait_for_function("window.__badge.length > 0")
     card = page.locator(f'[data-job-id="{job.pk}"]')
     eta = card.locator('[data-role="eta"]')
 
