@@ -9,6 +9,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from creators.models import Membership, Series, Studio, User
 from library.models import IP, ApplicationEvent, License, LicenseApplication, Tag
@@ -20,17 +21,25 @@ Action = ApplicationEvent.Action
 # --- What a license allows --------------------------------------------------------------
 
 
+# The reasons assert_license_usable gives, by the ValidationError's code; its params are
+# JSON values, so a check can keep the reason and show it in each reader's language.
+LICENSE_REFUSALS = {
+    "not_owner": gettext_noop("This license belongs to another studio."),
+    "outside_term": gettext_noop(
+        "The license runs from %(start)s to %(end)s and does not cover %(day)s."),
+}
+
+
 def assert_license_usable(studio: Studio, license: License, on_date: datetime.date) -> None:
     """A series may only be made, and an episode only published, under a license that
     belongs to the studio and covers the date. Raises ValidationError with the reason."""
     if license.studio_id != studio.id:
-        raise ValidationError(_("This license belongs to another studio."), code="not_owner")
+        raise ValidationError(_(LICENSE_REFUSALS["not_owner"]), code="not_owner", params={})
     if not license.covers(on_date):
         raise ValidationError(
-            _("The license runs from %(start)s to %(end)s and does not cover %(day)s.")
-            % {"start": license.starts_on, "end": license.ends_on, "day": on_date},
-            code="outside_term",
-        )
+            _(LICENSE_REFUSALS["outside_term"]), code="outside_term",
+            params={"start": license.starts_on.isoformat(),
+                    "end": license.ends_on.isoformat(), "day": on_date.isoformat()})
 
 
 def assert_can_add_episode(series: Series, today: datetime.date | None = None) -> None:

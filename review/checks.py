@@ -1,6 +1,11 @@
 """The automatic checks run when a submission enters the queue. Each returns a dict
-{code, level: ok|warn|bad, message}; the review page shows them, and the decision keeps a
-snapshot of them in the audit trail."""
+{code, level: ok|warn|bad, message, message_i18n}; the review page shows them, and the
+decision keeps a snapshot of them in the audit trail.
+
+The checks run in a worker, whose language is nobody's: `message_i18n` keeps the message
+as [msgid, params], and each page shows it in its reader's language (`message_text`).
+`message` is the worker's rendering, for whatever reads the JSON without Django. Here `_`
+is gettext_noop: it marks a message for the catalogue and translates nothing."""
 
 import datetime
 from collections import Counter
@@ -9,7 +14,8 @@ from fractions import Fraction
 import numpy as np
 from django.core.exceptions import ValidationError
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext
+from django.utils.translation import gettext_noop as _
 
 from creators.models import Episode
 from review import conf, fingerprint
@@ -19,8 +25,28 @@ OK, WARN, BAD = "ok", "warn", "bad"
 CODECS = {"h264", "hevc", "h265", "av1", "vp9"}
 
 
-def result(code: str, level: str, message: str, **extra) -> dict:
-    return {"code": code, "level": level, "message": str(message), **extra}
+def result(code: str, level: str, msgid: str, params: dict | None = None, **extra) -> dict:
+    """msgid is marked with gettext_noop; params are JSON values, or {"words": [msgid, ...]}
+    for a list of translatable words shown as the reader's language lists them."""
+    entry = {"code": code, "level": level, "message_i18n": [msgid, params or {}], **extra}
+    entry["message"] = message_text(entry)
+    return entry
+
+
+def message_text(entry: dict) -> str:
+    """A stored check's message in the active language. A result stored before
+    message_i18n existed shows its message as it was written."""
+    i18n = entry.get("message_i18n")
+    if not i18n:
+        return str(entry.get("message", ""))
+    from creators.services import human_list
+
+    msgid, params = i18n
+    if not params:
+        return gettext(msgid)
+    values = {key: human_list(gettext(word) for word in value["words"])
+              if isinstance(value, dict) else value for key, value in params.items()}
+    return gettext(msgid) % values
 
 
 def planned_publish_date() -> datetime.date:
@@ -28,7 +54,7 @@ def planned_publish_date() -> datetime.date:
 
 
 def check_license(episode: Episode, on_date: datetime.date) -> dict:
-    from library.services import assert_license_usable
+    from library.services import LICENSE_REFUSALS, assert_license_usable
 
     series = episode.series
     if series.license_id is None:
@@ -36,9 +62,11 @@ def check_license(episode: Episode, on_date: datetime.date) -> dict:
     try:
         assert_license_usable(series.studio, series.license, on_date)
     except ValidationError as error:
-        return result("license", BAD, " ".join(error.messages))
-    return result("license", OK, _("License valid until %(end)s.") % {
-        "end": series.license.ends_on})
+        refusal = error.error_list[0]
+        return result("license", BAD, LICENSE_REFUSALS.get(refusal.code, refusal.message),
+                      refusal.params)
+    return result("license", OK, _("License valid until %(end)s."), {
+        "end": series.license.ends_on.isoformat()})
 
 
 def check_format(episode: Episode) -> list[dict]:
@@ -47,23 +75,23 @@ def check_format(episode: Episode) -> list[dict]:
     if not (w and h):
         out.append(result("aspect", BAD, _("The video has no known size.")))
     elif abs(Fraction(w, h) - Fraction(9, 16)) > Fraction(9, 16) * Fraction(2, 100):
-        out.append(result("aspect", BAD, _("%(w)s×%(h)s is not 9:16.") % {"w": w, "h": h}))
+        out.append(result("aspect", BAD, _("%(w)s×%(h)s is not 9:16."), {"w": w, "h": h}))
     else:
-        out.append(result("aspect", OK, _("%(w)s×%(h)s, 9:16.") % {"w": w, "h": h}))
+        out.append(result("aspect", OK, _("%(w)s×%(h)s, 9:16."), {"w": w, "h": h}))
     seconds = float(episode.duration_seconds or 0)
     if seconds <= 0:
         out.append(result("duration", BAD, _("The video has no known duration.")))
     elif not conf.MIN_SECONDS <= seconds <= conf.MAX_SECONDS:
         out.append(result("duration", WARN, _(
-            "%(s)d s is outside the usual %(lo)d–%(hi)d s of an episode.") % {
+            "%(s)d s is outside the usual %(lo)d–%(hi)d s of an episode."), {
             "s": seconds, "lo": conf.MIN_SECONDS, "hi": conf.MAX_SECONDS}))
     else:
-        out.append(result("duration", OK, _("%(s)d s.") % {"s": seconds}))
+        out.append(result("duration", OK, _("%(s)d s."), {"s": seconds}))
     codec = (episode.video_codec or "").lower()
     if codec in CODECS:
-        out.append(result("codec", OK, codec))
+        out.append(result("codec", OK, _("Codec %(c)s."), {"c": codec}))
     else:
-        out.append(result("codec", BAD, _("Codec %(c)s is not accepted.") % {
+        out.append(result("codec", BAD, _("Codec %(c)s is not accepted."), {
             "c": codec or "?"}))
     return out
 
@@ -93,15 +121,15 @@ def check_labels(episode: Episode, path, scan: fingerprint.Scan) -> list[dict]:
     elif generated or visible or implicit_ok:
         missing = [name for name, ok in ((_("visible label"), visible),
                                          (_("implicit label"), implicit_ok)) if not ok]
-        out.append(result("labels", BAD, _("AI content without its %(what)s.") % {
-            "what": ", ".join(missing)}))
+        out.append(result("labels", BAD, _("AI content without its %(what)s."), {
+            "what": {"words": missing}}))
     else:
         out.append(result("labels", WARN, _(
             "No AI label found: confirm the content is not AI-generated.")))
     if generated:
         if provenance:
-            out.append(result("provenance", OK, _("Provenance of the platform's job %(id)s.")
-                              % {"id": provenance.get("job", implicit and
+            out.append(result("provenance", OK, _("Provenance of the platform's job %(id)s."),
+                              {"id": provenance.get("job", implicit and
                                                       implicit.get("ProduceID"))}))
         else:
             out.append(result("provenance", BAD, _("Generated on the platform but the "
@@ -131,7 +159,7 @@ def check_duplicates(episode: Episode, scan: fingerprint.Scan) -> dict:
         if percent >= conf.DUP_MIN_PERCENT:
             other = Episode.objects.filter(pk=episode_id).values_list("ref", flat=True).first()
             return result("duplicate", BAD, _(
-                "%(p)d%% of the frames match the published episode %(ref)s.") % {
+                "%(p)d%% of the frames match the published episode %(ref)s."), {
                 "p": percent, "ref": other}, match=other)
     return result("duplicate", OK, _("No near-duplicate among published episodes."))
 
@@ -142,6 +170,6 @@ def check_hook(episode: Episode) -> dict:
         return result("hook", WARN, _("No hook line: the first three seconds need one."))
     if len(hook) > conf.HOOK_MAX_CHARS:
         return result("hook", WARN, _(
-            "The hook line has %(n)d characters: too long to land in three seconds.")
-            % {"n": len(hook)})
-    return result("hook", OK, _("Hook line: %(hook)s") % {"hook": hook})
+            "The hook line has %(n)d characters: too long to land in three seconds."),
+            {"n": len(hook)})
+    return result("hook", OK, _("Hook line: %(hook)s"), {"hook": hook})

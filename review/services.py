@@ -97,7 +97,7 @@ def run_checks(item_id: int) -> ReviewItem:
     except Exception as error:  # a broken video is a failed check, not a crashed task
         log.warning("scanning episode %s failed: %s", episode.pk, error)
         results.append(checks.result("video", checks.BAD,
-                                     _("The video could not be decoded.")))
+                                     gettext_noop("The video could not be decoded.")))
     results.append(checks.check_hook(episode))
     flags = [r["code"] for r in results if r["level"] != checks.OK]
     ReviewItem.objects.filter(pk=item.pk).update(

@@ -3,7 +3,7 @@
 from django import template
 from django.utils.translation import gettext as _
 
-from review import queries
+from review import checks, queries
 
 register = template.Library()
 
@@ -28,3 +28,9 @@ def hours(delta) -> str:
 def flag_label(code: str) -> str:
     """A check's code (a queue flag) in the reviewer's words; an unknown code as it is."""
     return str(queries.FLAG_LABELS.get(code, code))
+
+
+@register.filter
+def check_message(entry: dict) -> str:
+    """An automatic check's message in the reader's language (checks.message_text)."""
+    return checks.message_text(entry)

@@ -14,6 +14,7 @@ from django.utils import timezone
 from creators import services as creators
 from review import queries, services
 from review.models import ReviewItem
+from tests.conftest import logged_in
 from tests.review.conftest import add_episode
 
 
@@ -158,3 +159,17 @@ def test_demo_load_queues_submitted_episodes_once(series):
     demo.load()
     item = ReviewItem.objects.get(episode=episode)
     assert item.state == "open" and item.checks_state == "done"
+
+
+def test_the_claim_ends_at_a_time_of_day_in_one_sentence(client, series, reviewer,
+                                                          reviewer2):
+    """English formats a datetime as "Dec. 3, 2026, 11:30 p.m.", which ended the sentence
+    with two periods; a 30-minute claim needs only the time."""
+    item = services.enqueue(add_episode(series, 1))
+    services.claim(item, reviewer)
+    until = timezone.localtime(ReviewItem.objects.get(pk=item.pk).claim_expires_at)
+
+    mine = logged_in(client, reviewer, "en").get(reverse("review:item", args=[item.pk]))
+    assert f"Yours until {until:%H:%M}.</p>" in mine.content.decode()
+    theirs = logged_in(client, reviewer2, "en").get(reverse("review:item", args=[item.pk]))
+    assert f"Claimed by rev until {until:%H:%M}.</p>" in theirs.content.decode()
