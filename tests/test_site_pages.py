@@ -227,3 +227,34 @@ def test_an_english_page_reads_in_a_latin_face_first(asgi_server, page, language
     page.goto(asgi_server.url + "/")
     face = page.evaluate("getComputedStyle(document.body).fontFamily")
     assert face.split(",")[0].strip() == first_face, face
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_a_phone_lays_the_main_links_out_in_rows_under_the_brand(asgi_server, chromium,
+                                                                  language):
+    """Staff see five sections; squeezed beside the brand they stood in a column of four
+    lines, and the header took a third of the screen before the page began."""
+    from tests.dashboard.test_browser import login
+
+    boss = make_user("boss", is_staff=True, is_superuser=True, is_reviewer=True)
+    context = chromium.new_context(viewport={"width": 375, "height": 740})
+    try:
+        login(context, boss, asgi_server.url)
+        context.add_cookies([{"name": "django_language", "value": language,
+                              "url": asgi_server.url}])
+        page = context.new_page()
+        page.goto(asgi_server.url + "/review/")
+        probe = page.evaluate("""() => {
+          const links = [...document.querySelectorAll('.mainnav a')];
+          return {links: links.length,
+                  rows: new Set(links.map(a => Math.round(a.getBoundingClientRect().top))).size,
+                  header: document.querySelector('.topbar').getBoundingClientRect().height,
+                  page: document.documentElement.scrollWidth, viewport: innerWidth};
+        }""")
+    finally:
+        context.close()
+    assert probe["links"] >= 5, probe
+    assert probe["rows"] <= 2 and probe["header"] <= 160, probe
+    assert probe["page"] <= probe["viewport"], probe
