@@ -2,6 +2,7 @@
 
 from django.db.models import QuerySet
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from creators.models import Episode, Membership, Studio, User
 
@@ -104,9 +105,12 @@ def probe_summary(episode) -> dict:
         "progress": episode.probe_progress,
         "error": episode.probe_error,
         "duration": str(episode.duration_seconds or ""),
+        "duration_text": _("%(s)s s") % {"s": _plain(episode.duration_seconds, 1)}
+        if episode.duration_seconds else "",
         "width": episode.width,
         "height": episode.height,
         "fps": str(episode.fps or ""),
+        "fps_text": _("%(n)s fps") % {"n": _plain(episode.fps, 3)} if episode.fps else "",
         "codec": episode.video_codec,
         "video": media_url("video"),
         "poster": media_url("poster"),
@@ -115,6 +119,12 @@ def probe_summary(episode) -> dict:
         "status": episode.status,
         "missing": missing_text(episode),
     }
+
+
+def _plain(value, places: int) -> str:
+    """A measured figure as people write it: 90.000 → 90, 61.50 → 61.5, 23.9760 → 23.976."""
+    text = f"{value:.{places}f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 # Episodes that earn, or are on their way to earning, under the series' license: once in

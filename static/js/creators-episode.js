@@ -14,10 +14,11 @@
     if (p.cover) { cover.src = p.cover; cover.hidden = false; }
     var dl = document.querySelector("[data-testid=probe-result]");
     dl.dataset.state = p.state || "";
-    dl.querySelector("[data-field=duration]").textContent = p.duration ? p.duration + " s" : "";
-    dl.querySelector("[data-field=resolution]").textContent = p.width ? p.width + "×" + p.height : "";
-    dl.querySelector("[data-field=fps]").textContent = p.fps || "";
-    dl.querySelector("[data-field=codec]").textContent = p.codec || "";
+    // The summary's texts are in the page's language; a figure not known yet reads "—".
+    dl.querySelector("[data-field=duration]").textContent = p.duration_text || "—";
+    dl.querySelector("[data-field=resolution]").textContent = p.width ? p.width + "×" + p.height : "—";
+    dl.querySelector("[data-field=fps]").textContent = p.fps_text || "—";
+    dl.querySelector("[data-field=codec]").textContent = p.codec || "—";
     progress(p.state, p.progress);
     // What still keeps the episode from review, in the page's language, as it is now.
     var missing = document.querySelector("[data-testid=missing]");

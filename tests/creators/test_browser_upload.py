@@ -85,6 +85,10 @@ def test_a_creator_uploads_resumes_after_a_cut_and_submits(small_chunk_server, s
     page.wait_for_selector("[data-testid=probe-result][data-state=done]", timeout=30000)
     assert page.locator("[data-field=resolution]").inner_text() == "36×64"
     assert page.locator("[data-field=codec]").inner_text() == "h264"
+    units = {"en": ("31 s", "2 fps"), "zh-hans": ("31 秒", "2 帧/秒")}[
+        page.evaluate("document.documentElement.lang")]
+    assert (page.locator("[data-field=duration]").inner_text(),
+            page.locator("[data-field=fps]").inner_text()) == units
     poster = page.locator("[data-testid=episode-poster]")
     assert poster.is_visible()
     page.wait_for_function(

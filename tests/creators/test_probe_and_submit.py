@@ -106,3 +106,25 @@ def test_the_probe_summary_says_what_the_episode_still_needs(client, owner, uplo
     assert client.get(probe).json()["missing"] == "a cover"
     assert uploading.send(uploaded, "cover", make_png(), filename="c.png").status_code == 200
     assert client.get(probe).json()["missing"] == ""
+
+
+@pytest.mark.parametrize("language, duration, fps", [("zh-hans", "31 秒", "2 帧/秒"),
+                                                     ("en", "31 s", "2 fps")])
+def test_the_video_facts_read_in_the_readers_units(client, owner, uploaded, language,
+                                                   duration, fps):
+    """A figure not known yet reads "—"; once probed, 31.000 s reads 31 秒 on a Chinese page
+    (it read "31.000 s"), in the page and in the summary the page refreshes itself from."""
+    page = reverse("creators:episode", args=["dawn", uploaded.ref])
+    probe = reverse("creators:episode_probe", args=["dawn", uploaded.ref])
+    client.force_login(owner)
+    client.cookies["django_language"] = language
+    Episode.objects.filter(pk=uploaded.pk).update(duration_seconds=None, fps=None)
+    assert '<dd data-field="duration">—</dd>' in client.get(page).content.decode()
+
+    services.probe_episode_video(uploaded.pk)
+
+    body = client.get(page).content.decode()
+    assert f'<dd data-field="duration">{duration}</dd>' in body
+    assert f'<dd data-field="fps">{fps}</dd>' in body
+    summary = client.get(probe).json()
+    assert (summary["duration_text"], summary["fps_text"]) == (duration, fps)
