@@ -214,3 +214,20 @@ def test_looking_at_an_episodes_storyboard_writes_nothing(owner_client, episode)
     post_shot(owner_client, episode, "第一个镜头")  # the first change makes it
     assert Storyboard.objects.get(episode=episode).shots.count() == 1
     assert "第一个镜头" in owner_client.get(url("board", episode)).content.decode()
+
+
+def test_a_member_finds_the_storyboard_from_the_menu_and_the_episode(owner_client, episode,
+                                                                      other_studio):
+    """Nothing linked to the storyboard: the pages existed, reachable only by address."""
+    owner_client.cookies["django_language"] = "zh-hans"
+    board = url("board", episode)
+
+    home = owner_client.get(reverse("creators:studio", args=[episode.series.studio.slug]))
+    assert (f'<a href="{reverse("storyboard:index")}" data-nav="storyboard">分镜</a>'
+            in home.content.decode())
+    listing = owner_client.get(reverse("storyboard:index")).content.decode()
+    assert f'href="{board}"' in listing
+    page = owner_client.get(reverse("creators:episode",
+                                    args=[episode.series.studio.slug, episode.ref]))
+    assert f'href="{board}" data-testid="open-storyboard">打开分镜</a>' in page.content.decode()
+    assert owner_client.get(board).status_code == 200
