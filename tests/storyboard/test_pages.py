@@ -231,3 +231,13 @@ def test_a_member_finds_the_storyboard_from_the_menu_and_the_episode(owner_clien
                                     args=[episode.series.studio.slug, episode.ref]))
     assert f'href="{board}" data-testid="open-storyboard">打开分镜</a>' in page.content.decode()
     assert owner_client.get(board).status_code == 200
+
+
+@pytest.mark.parametrize("language, shown", [("zh-hans", "中景 · 3 秒"), ("en", "Medium shot · 2.50 s")])
+def test_a_shots_length_reads_in_the_readers_unit(owner_client, board, language, shown):
+    """It read "3.00 s" on a Chinese page."""
+    owner_client.cookies["django_language"] = language
+    post_shot(owner_client, board.episode, "开场", **{"new-duration": "3" if language != "en"
+                                                     else "2.5"})
+    body = owner_client.get(url("board", board.episode)).content.decode()
+    assert f'<span class="muted">{shown}</span>' in body
