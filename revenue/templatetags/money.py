@@ -41,3 +41,15 @@ def quantity(value, places=2) -> str:
     places = int(places)
     number = number.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
     return f"{number:,.{places}f}"
+
+
+@register.filter
+def percent(value) -> str:
+    """A share (a fraction of one) as a percentage, exactly: 0.3000 → 30%, 0.255 → 25.5%."""
+    number = _decimal(value)
+    if number is None:
+        return "" if value is None else str(value)
+    text = f"{number * 100:f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return f"{text}%"

@@ -81,3 +81,12 @@ def test_revenue_lines_are_counted_as_明细_in_chinese(client, settled):
     assert '<th class="num">明细条数</th>' in drill and "行数" not in drill
     studio = client.get(reverse("dashboard:studio", args=["moonlight"])).content.decode()
     assert "0 条明细" in studio and " 行<" not in studio
+
+
+def test_a_licensed_series_names_the_holders_share_as_a_percentage(client, settled):
+    """It read 'share 0.3000'."""
+    lin = User.objects.get(username="lin")
+    series = lin.memberships.get().studio.series.get(license__isnull=False)
+    page = logged_in(client, lin, "en").get(
+        reverse("dashboard:series", args=["moonlight", series.slug])).content.decode()
+    assert f"· share {series.license.licensor_share * 100:.0f}%</div>" in page

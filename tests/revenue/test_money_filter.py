@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import pytest
 
-from revenue.templatetags.money import money, quantity
+from revenue.templatetags.money import money, percent, quantity
 
 
 @pytest.mark.parametrize(("value", "shown"), [
@@ -23,3 +23,10 @@ def test_quantities_keep_a_fixed_precision():
 def test_a_float_is_refused_not_rounded_twice():
     with pytest.raises(TypeError):
         money(0.1)
+
+
+@pytest.mark.parametrize("value, shown", [
+    (Decimal("0.3000"), "30%"), (Decimal("0.255"), "25.5%"), (Decimal("0.0001"), "0.01%"),
+    (Decimal("1"), "100%"), (Decimal("0"), "0%"), ("0.25", "25%"), (None, "")])
+def test_a_share_reads_as_an_exact_percentage(value, shown):
+    assert percent(value) == shown
