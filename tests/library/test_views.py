@@ -253,3 +253,14 @@ def test_the_search_page_runs_a_fixed_number_of_queries(client, holder, django_a
     with django_assert_max_num_queries(6):
         response = client.get(reverse("library:index"), {"tag": "玄幻", "exclusive": "on"})
     assert len(response.context["result"].items) == 24
+
+
+def test_the_licensor_share_reads_as_a_percentage(client, holder, owner, application, ip):
+    """The IP's terms, the application and the license tables read 30%, not 0.3000."""
+    client.force_login(owner)
+    assert ">30%</td>" in client.get(reverse("library:ip", args=[ip.slug])).content.decode()
+    client.force_login(holder)
+    page = client.get(reverse("library:application", args=[application.pk])).content.decode()
+    assert ">30%</td>" in page
+    client.post(reverse("library:accept", args=[application.pk]), {"note": ""})
+    assert ">30%</td>" in client.get(reverse("library:licenses")).content.decode()
