@@ -12,6 +12,8 @@
     if (p.poster) { poster.src = p.poster; poster.hidden = false; }
     var cover = document.querySelector("[data-testid=episode-cover]");
     if (p.cover) { cover.src = p.cover; cover.hidden = false; }
+    var none = document.querySelector("[data-testid=no-images]");
+    if (none) none.hidden = Boolean(p.poster || p.cover);
     var dl = document.querySelector("[data-testid=probe-result]");
     dl.dataset.state = p.state || "";
     // The summary's texts are in the page's language; a figure not known yet reads "—".

@@ -64,6 +64,7 @@ def test_a_creator_uploads_resumes_after_a_cut_and_submits(small_chunk_server, s
         else:
             route.abort("connectionreset")
 
+    assert page.locator("[data-testid=no-images]").is_visible()
     page.route(PUT_CHUNK, cut_after_two)
     page.set_input_files("[data-testid=video-file]", str(video))
     page.wait_for_selector("[data-testid=video-uploader][data-state=warn]")
@@ -91,6 +92,7 @@ def test_a_creator_uploads_resumes_after_a_cut_and_submits(small_chunk_server, s
             page.locator("[data-field=fps]").inner_text()) == units
     poster = page.locator("[data-testid=episode-poster]")
     assert poster.is_visible()
+    assert not page.locator("[data-testid=no-images]").is_visible()
     page.wait_for_function(
         "document.querySelector('[data-testid=episode-poster]').naturalWidth === 36")
     episode.refresh_from_db()

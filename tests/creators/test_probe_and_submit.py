@@ -128,3 +128,14 @@ def test_the_video_facts_read_in_the_readers_units(client, owner, uploaded, lang
     assert f'<dd data-field="fps">{fps}</dd>' in body
     summary = client.get(probe).json()
     assert (summary["duration_text"], summary["fps_text"]) == (duration, fps)
+
+
+def test_the_poster_card_says_so_while_it_has_no_picture(client, owner, uploaded):
+    """It was a heading over nothing."""
+    page = reverse("creators:episode", args=["dawn", uploaded.ref])
+    client.force_login(owner)
+    client.cookies["django_language"] = "zh-hans"
+    assert ('<p class="muted" data-testid="no-images">还没有海报帧或封面'
+            in client.get(page).content.decode())
+    services.probe_episode_video(uploaded.pk)  # takes the poster frame
+    assert '<p class="muted" data-testid="no-images" hidden>' in client.get(page).content.decode()
