@@ -158,6 +158,8 @@ def submit_job(studio: Studio, user: User | None, model_key: str, params: dict,
     picture the caller has checked belongs to the studio (a character's reference): the
     init image of an image-to-image model, or the IP-Adapter image of a model with one.
     It never comes from `params`, which may hold what a form posted."""
+    if episode is not None:
+        _check_episode_open(episode)
     spec = registry.get(model_key)
     params = resolve_params(spec, params)
     params.pop("reference_image", None)
@@ -179,6 +181,17 @@ def submit_job(studio: Studio, user: User | None, model_key: str, params: dict,
             transaction.on_commit(_dispatch)
     transaction.on_commit(lambda: announce_queue())
     return job
+
+
+def _check_episode_open(episode) -> None:
+    """Work for an episode in review or published would spend credits on something that can
+    no longer change: refused, by the status stored now (as the storyboard refuses it)."""
+    from creators.services import EDITABLE_STATUSES
+
+    stored = type(episode).objects.filter(pk=episode.pk).values_list("status", flat=True)
+    if stored.first() not in EDITABLE_STATUSES:
+        raise JobError(_("This episode is with review or published; no new work can be "
+                         "generated for it."))
 
 
 def rerun_job(job: Job, user: User) -> Job:

@@ -26,3 +26,11 @@ def episode_jobs(episode, limit: int = 10):
 def state_labels() -> dict[str, str]:
     """A job state's words by its code, for generation.js to write into a live badge."""
     return {code: str(label) for code, label in Job.State.choices}
+
+
+@register.filter
+def open_for_work(episode) -> bool:
+    """Whether new jobs may be made for the episode (services refuses them otherwise)."""
+    from creators.services import EDITABLE_STATUSES
+
+    return episode.status in EDITABLE_STATUSES

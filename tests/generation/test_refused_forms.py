@@ -88,3 +88,31 @@ def test_the_summary_names_the_field_in_chinese_with_a_chinese_colon(client, own
 
     assert response.status_code == 400
     assert "<p>步数：确保该值小于或等于100。</p>" in response.content.decode()
+
+
+def test_no_new_work_is_generated_for_an_episode_in_review_or_published(owner_client,
+                                                                         studio, owner):
+    """The storyboard refused it, the generation form did not: credits were spent on an
+    episode that can no longer change. A rerun of its earlier job is refused too."""
+    from creators.models import Episode
+    from generation import services
+
+    credits.grant(studio, 100, note="t")
+    series = creators.create_series(studio, title="竹林", category=Category.PREMIUM_2D)
+    episode = creators.create_episode(series, 1, "第一集")
+    earlier = services.submit_job(studio, owner, "tiny-keyframe", {"prompt": "竹林"},
+                                  episode=episode, dispatch=False)
+    balance = credits.balance(studio)
+    Episode.objects.filter(pk=episode.pk).update(status=Episode.Status.PUBLISHED)
+    page = reverse("creators:episode", args=[studio.slug, episode.ref])
+
+    response = owner_client.post(SUBMIT, {"model": "tiny-keyframe", "prompt": PROMPT,
+                                          "steps": "4", "episode": episode.pk, "next": page})
+
+    assert response.status_code == 400
+    assert "no new work can be generated for it" in response.content.decode()
+    with pytest.raises(services.JobError):
+        services.rerun_job(earlier, owner)
+    assert Job.objects.count() == 1 and credits.balance(studio) == balance
+    shown = owner_client.get(page).content.decode()
+    assert 'data-testid="generation-closed"' in shown and 'name="prompt"' not in shown
