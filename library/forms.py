@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from library.models import IP
-from library.services import parse_tags
+from library.services import NEGATIVE_MG, parse_tags
 
 
 class SearchForm(forms.Form):
@@ -34,6 +34,13 @@ class IPForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         if self.instance.pk:
             self.fields["tags"].initial = ", ".join(t.name for t in self.instance.tags.all())
+        self.fields["minimum_guarantee"].widget.attrs["min"] = "0"
+
+    def clean_minimum_guarantee(self):
+        value = self.cleaned_data.get("minimum_guarantee")
+        if value is not None and value < 0:
+            raise forms.ValidationError(NEGATIVE_MG, code="mg")
+        return value
 
     def clean_cover(self):
         from creators.forms import checked_image
@@ -100,6 +107,11 @@ class ApplyForm(TermsForm):
 class NoteForm(forms.Form):
     note = forms.CharField(label=_("Note"), required=False, max_length=1000,
                            widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, **kwargs):
+        # Its own ids: the counter-offer form on the same page has a note field too.
+        kwargs.setdefault("auto_id", "id_decision_%s")
+        super().__init__(*args, **kwargs)
 
 
 def _add_months(day: datetime.date, months: int) -> datetime.date:

@@ -9,7 +9,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from creators.models import Membership, Series, Studio, User
 from library.models import IP, ApplicationEvent, License, LicenseApplication, Tag
@@ -59,6 +59,9 @@ def assert_can_add_episode(series: Series, today: datetime.date | None = None) -
 
 
 # --- The overlap rules ------------------------------------------------------------------
+
+
+NEGATIVE_MG = gettext_lazy("The minimum guarantee cannot be negative.")
 
 
 def _check_terms(starts_on: datetime.date, ends_on: datetime.date, share: Decimal,
@@ -152,6 +155,12 @@ def _set_tags(ip: IP, names: list[str]) -> None:
     ip.tags.set(tags)
 
 
+def _check_offer(ip: IP) -> None:
+    """The terms a holder offers obey the rules an application's terms do."""
+    if ip.minimum_guarantee is not None and ip.minimum_guarantee < 0:
+        raise ValidationError({"minimum_guarantee": ValidationError(NEGATIVE_MG, code="mg")})
+
+
 def _cover(fields: dict) -> dict:
     """A form's cover value: None means "no upload" (keep), False means "cleared"."""
     if fields.get("cover", "") is None:
@@ -169,6 +178,7 @@ def create_ip(holder: User, *, tags: list[str] | None = None, **fields) -> IP:
     ip = IP(rights_holder=holder, slug=fields.pop("slug", None) or _unique_ip_slug(
         fields["title"]), **fields)
     ip.full_clean(exclude=["cover"])
+    _check_offer(ip)
     ip.save()
     _set_tags(ip, tags or [])
     return ip
@@ -181,6 +191,7 @@ def update_ip(user: User, ip: IP, *, tags: list[str] | None = None, **fields) ->
     for name, value in _cover(fields).items():
         setattr(ip, name, value)
     ip.full_clean(exclude=["cover"])
+    _check_offer(ip)
     ip.save()
     if tags is not None:
         _set_tags(ip, tags)

@@ -119,7 +119,7 @@ def applications(request: HttpRequest) -> HttpResponse:
     })
 
 
-def _application_page(request, application, counter_form=None, status=200):
+def _application_page(request, application, counter_form=None, note_form=None, status=200):
     return render(request, "library/application_detail.html", {
         "application": application,
         "events": application.events.select_related("actor"),
@@ -127,7 +127,7 @@ def _application_page(request, application, counter_form=None, status=200):
         "acts_for_studio": services.acts_for_studio(request.user, application),
         "counter_form": counter_form or TermsForm(initial={
             **application.terms(), "territories": application.territories}),
-        "note_form": NoteForm(),
+        "note_form": note_form or NoteForm(),
     }, status=status)
 
 
@@ -142,9 +142,11 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def application_accept(request: HttpRequest, pk: int) -> HttpResponse:
     application = queries.application_or_404(request.user, pk)
     note = NoteForm(request.POST)
+    if not note.is_valid():
+        # Never decide with the note silently dropped: say why, keep what was typed.
+        return _application_page(request, application, note_form=note, status=400)
     try:
-        services.accept_application(request.user, application,
-                                    _note(note))
+        services.accept_application(request.user, application, note.cleaned_data["note"])
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
@@ -175,15 +177,14 @@ def application_counter(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def application_decline(request: HttpRequest, pk: int) -> HttpResponse:
     application = queries.application_or_404(request.user, pk)
+    note = NoteForm(request.POST)
+    if not note.is_valid():
+        return _application_page(request, application, note_form=note, status=400)
     try:
-        services.decline_application(request.user, application, _note(NoteForm(request.POST)))
+        services.decline_application(request.user, application, note.cleaned_data["note"])
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     return redirect("library:application", pk)
-
-
-def _note(form: NoteForm) -> str:
-    return form.cleaned_data["note"] if form.is_valid() else ""
 
 
 @login_required
