@@ -320,9 +320,16 @@ EDITABLE_STATUSES = {Episode.Status.DRAFT, Episode.Status.REJECTED,
                      Episode.Status.CHANGES_REQUESTED}
 
 
+def is_open(episode_id: int) -> bool:
+    """Whether the episode may still change, by the status stored now (not the one a
+    caller loaded): once in review or published, what review saw stays as it was."""
+    status = Episode.objects.filter(pk=episode_id).values_list("status", flat=True).first()
+    return status in EDITABLE_STATUSES
+
+
 @transaction.atomic
 def update_episode(episode: Episode, number: int, title: str, hook_line: str) -> Episode:
-    if Episode.objects.get(pk=episode.pk).status not in EDITABLE_STATUSES:
+    if not is_open(episode.pk):
         raise ValidationError(_("An episode in review or published can no longer be edited."),
                               code="episode_locked")
     episode.number, episode.title, episode.hook_line = number, title, hook_line

@@ -186,10 +186,9 @@ def submit_job(studio: Studio, user: User | None, model_key: str, params: dict,
 def _check_episode_open(episode) -> None:
     """Work for an episode in review or published would spend credits on something that can
     no longer change: refused, by the status stored now (as the storyboard refuses it)."""
-    from creators.services import EDITABLE_STATUSES
+    from creators.services import is_open
 
-    stored = type(episode).objects.filter(pk=episode.pk).values_list("status", flat=True)
-    if stored.first() not in EDITABLE_STATUSES:
+    if not is_open(episode.pk):
         raise JobError(_("This episode is with review or published; no new work can be "
                          "generated for it."))
 

@@ -148,11 +148,9 @@ def check_editable(board: Storyboard) -> None:
     """What review saw stays as it was: once the episode is submitted (or published) its
     storyboard takes no change, whatever page a request came from. Reads the stored
     status, not the one the caller loaded."""
-    from creators.services import EDITABLE_STATUSES
+    from creators.services import is_open
 
-    status = (Episode.objects.filter(pk=board.episode_id)
-              .values_list("status", flat=True).first())
-    if status not in EDITABLE_STATUSES:
+    if not is_open(board.episode_id):
         raise StoryboardError(_("This episode is with review or published; its storyboard "
                                 "can no longer change."))
 
