@@ -1,16 +1,20 @@
 """Fixtures of the review tests: real small 9:16 videos made with PyAV (optionally with
 the AI labels written by generation.labels), episodes submitted with them, reviewers."""
 
+import datetime
 import io
+from decimal import Decimal
 from fractions import Fraction
 
 import av
 import numpy as np
 import pytest
 from django.core.files.base import ContentFile
+from django.utils import timezone
 
 from creators import services as creators
 from creators.models import Episode
+from library.models import IP, License
 from review import services
 from tests.conftest import make_user
 
@@ -77,6 +81,21 @@ def staff(db):
 def series(studio):
     return creators.create_series(studio, title="Moon Sword", synopsis="",
                                   category="premium_2d", exclusive=True)
+
+
+@pytest.fixture
+def licensed_series(studio):
+    """A series under a license that runs from 30 days ago to 30 days ahead."""
+    holder = make_user("zhwx", is_rights_holder=True)
+    ip = IP.objects.create(slug="book", title="Book", rights_holder=holder, kind="novel")
+    today = timezone.localdate()
+    lic = License.objects.create(ip=ip, studio=studio, exclusive=True,
+                                 starts_on=today - datetime.timedelta(days=30),
+                                 ends_on=today + datetime.timedelta(days=30),
+                                 licensor_share=Decimal("0.3"))
+    series = creators.create_series(studio, title="Adapted", synopsis="",
+                                    category="premium_2d", exclusive=True, license=lic)
+    return series, lic
 
 
 def add_episode(series, number: int, clip: bytes | None = None, *, source="uploaded",

@@ -2,32 +2,23 @@
 each reviewer reads their messages in their own language, not the worker's."""
 
 import datetime
-from decimal import Decimal
 
 import pytest
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from creators import services as creators
-from library.models import IP, License
+from library.models import License
 from review import services
 from review.models import ReviewItem
-from tests.conftest import logged_in, make_user
+from tests.conftest import logged_in
 from tests.review.conftest import add_episode, make_clip
 
 
 @pytest.fixture
-def failing_item(studio):
+def failing_item(licensed_series):
     """An episode under an expired license, 16:9, mpeg4, generated without labels."""
-    holder = make_user("zhwx", is_rights_holder=True)
-    ip = IP.objects.create(slug="book", title="Book", rights_holder=holder, kind="novel")
+    series, lic = licensed_series
     today = timezone.localdate()
-    lic = License.objects.create(ip=ip, studio=studio, exclusive=True,
-                                 starts_on=today - datetime.timedelta(days=30),
-                                 ends_on=today + datetime.timedelta(days=30),
-                                 licensor_share=Decimal("0.3"))
-    series = creators.create_series(studio, title="Adapted", synopsis="",
-                                    category="premium_2d", exclusive=True, license=lic)
     episode = add_episode(series, 1, make_clip(seed=5), width=1920, height=1080,
                           codec="mpeg4", source="generated")
     License.objects.filter(pk=lic.pk).update(starts_on=today - datetime.timedelta(days=60),

@@ -1,15 +1,12 @@
 """Each automatic check on a passing and a failing case, with real videos."""
 
 import datetime
-from decimal import Decimal
 
 import pytest
 from django.utils import timezone
 
-from creators import services as creators
-from library.models import IP, License
+from library.models import License
 from review import services
-from tests.conftest import make_user
 from tests.review.conftest import add_episode, make_clip
 
 
@@ -19,20 +16,6 @@ def levels(item) -> dict[str, str]:
 
 def checked(series, number, clip=None, **kw):
     return services.enqueue(add_episode(series, number, clip, **kw), run_checks_now=True)
-
-
-@pytest.fixture
-def licensed_series(studio):
-    holder = make_user("zhwx", is_rights_holder=True)
-    ip = IP.objects.create(slug="book", title="Book", rights_holder=holder, kind="novel")
-    today = timezone.localdate()
-    lic = License.objects.create(ip=ip, studio=studio, exclusive=True,
-                                 starts_on=today - datetime.timedelta(days=30),
-                                 ends_on=today + datetime.timedelta(days=30),
-                                 licensor_share=Decimal("0.3"))
-    series = creators.create_series(studio, title="Adapted", synopsis="",
-                                    category="premium_2d", exclusive=True, license=lic)
-    return series, lic
 
 
 def test_license_check_passes_inside_the_term_and_fails_outside(licensed_series):
