@@ -24,6 +24,16 @@ def _key(entry) -> str:
     return f"{entry.msgctxt}\u0004{entry.msgid}" if entry.msgctxt else entry.msgid
 
 
+def _text(entry) -> str:
+    """What the catalogue says for an entry: its msgstr, or for a plural message
+    ({% blocktranslate count %}, ngettext) its one Chinese form."""
+    return entry.msgstr_plural.get(0, "") if entry.msgid_plural else entry.msgstr
+
+
+def _translated(entry) -> bool:
+    return bool(_text(entry))
+
+
 def main(check: bool) -> int:
     # Two runs at once would interleave their writes of the one catalogue.
     lock = open(BASE / "locale" / ".translate.lock", "w")
@@ -49,20 +59,26 @@ def main(check: bool) -> int:
     for entry in po:
         key = _key(entry)
         if key in table:
-            entry.msgstr = table[key]
+            if entry.msgid_plural:
+                # Chinese has one plural form (Plural-Forms: nplurals=1): the table's one
+                # string serves every count; English keeps msgid / msgid_plural.
+                entry.msgstr_plural = {0: table[key]}
+            else:
+                entry.msgstr = table[key]
             if "fuzzy" in entry.flags:
                 entry.flags.remove("fuzzy")
             entry.previous_msgid = entry.previous_msgctxt = None
-        elif not entry.msgstr or "fuzzy" in entry.flags:
+        elif not _translated(entry) or "fuzzy" in entry.flags:
             # makemessages guesses a fuzzy msgstr from a similar message; the .mo leaves
             # fuzzy entries out, so the page would show English.
             missing.append(key.replace("\u0004", " | "))
     po.metadata["Content-Type"] = "text/plain; charset=UTF-8"
     po.metadata["Language"] = "zh_Hans"
+    po.metadata["Plural-Forms"] = "nplurals=1; plural=0;"
     if check:  # --check reads only: the .mo must already hold every table entry
-        compiled = {(e.msgctxt, e.msgid): e.msgstr for e in polib.mofile(str(PO.with_suffix(".mo")))}
+        compiled = {(e.msgctxt, e.msgid): _text(e) for e in polib.mofile(str(PO.with_suffix(".mo")))}
         for entry in po.translated_entries():
-            if compiled.get((entry.msgctxt, entry.msgid)) != entry.msgstr:
+            if compiled.get((entry.msgctxt, entry.msgid)) != _text(entry):
                 missing.append(f"{entry.msgid} (not compiled: run bin/translate.py)")
     else:
         po.save()

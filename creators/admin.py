@@ -3,7 +3,7 @@
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from creators.models import Episode, Membership, Series, Studio, User
 from creators.queries import license_locked
@@ -75,7 +75,8 @@ class EpisodeAdmin(admin.ModelAdmin):
             except TransitionError:
                 refused.append(episode.ref)
         if done:
-            self.message_user(request, _("%(n)s episode(s) taken down.") % {"n": done},
+            self.message_user(request, ngettext("%(n)s episode taken down.",
+                                                "%(n)s episodes taken down.", done) % {"n": done},
                               messages.SUCCESS)
         if refused:
             self.message_user(request, _("Not published, left as they were: %(refs)s") % {

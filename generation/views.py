@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from creators.models import Episode, Studio
@@ -75,7 +76,9 @@ def _submit(request, studio, form, model_key, episode=None) -> bool:
     except services.JobError as exc:
         form.add_error(None, str(exc))
         return False
-    messages.success(request, _("Queued. Price: %(price)s credits.") % {"price": job.price})
+    messages.success(request, ngettext("Queued. Price: %(price)s credit.",
+                                       "Queued. Price: %(price)s credits.", job.price)
+                     % {"price": job.price})
     return True
 
 

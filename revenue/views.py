@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods
 
 from creators.models import Studio, User
@@ -84,10 +85,13 @@ def imports(request: HttpRequest) -> HttpResponse:
                 batch = services.import_revenue(upload, form.cleaned_data["platform"],
                                                 filename=upload.name, user=request.user)
             except services.RevenueError as exc:
-                messages.error(request, _("The file was refused (%(n)s problems); nothing "
-                                          "was stored.") % {"n": len(exc.problems)})
+                n = len(exc.problems)
+                messages.error(request, ngettext(
+                    "The file was refused (%(n)s problem); nothing was stored.",
+                    "The file was refused (%(n)s problems); nothing was stored.", n) % {"n": n})
             else:
-                messages.success(request, _("%(n)s lines imported.") % {"n": batch.rows})
+                messages.success(request, ngettext("%(n)s line imported.", "%(n)s lines imported.",
+                                                   batch.rows) % {"n": batch.rows})
                 return redirect("revenue:imports")
     return render(request, "revenue/imports.html",
                   {"form": form, "batches": queries.imports_page()}, status=status)

@@ -81,7 +81,7 @@ def test_staff_take_episodes_down_through_the_workflow(root_client, episodes):
     assert Episode.objects.get(pk=published.pk).status == "taken_down"
     assert Episode.objects.get(pk=draft.pk).status == "draft"
     shown = [str(m) for m in response.context["messages"]]
-    assert "1 episode(s) taken down." in shown
+    assert "1 episode taken down." in shown
     assert f"Not published, left as they were: {draft.ref}" in shown
 
 

@@ -264,3 +264,33 @@ def test_the_licensor_share_reads_as_a_percentage(client, holder, owner, applica
     assert ">30%</td>" in page
     client.post(reverse("library:accept", args=[application.pk]), {"note": ""})
     assert ">30%</td>" in client.get(reverse("library:licenses")).content.decode()
+
+
+@pytest.mark.parametrize("days, english, chinese", [
+    (0, "Expires today", "今天到期"), (1, "Expires in 1 day", "1 天后到期"),
+    (10, "Expires in 10 days", "10 天后到期")])
+def test_a_licence_close_to_expiry_says_how_long_in_the_readers_language(
+        client, owner, studio, ip, days, english, chinese):
+    """English counts in the singular for one day ("1 days" read as a slip) and says today
+    for none; Chinese has one form."""
+    from tests.conftest import logged_in
+
+    today = timezone.localdate()
+    services.grant_license(ip, studio, **terms(exclusive=False, starts_on=today - D(days=300),
+                                               ends_on=today + D(days=days)))
+    for language, sentence in (("en", english), ("zh-hans", chinese)):
+        page = logged_in(client, owner, language).get(reverse("library:licenses"))
+        assert page.status_code == 200
+        assert f"data-expiring>{sentence}</span>" in page.content.decode()
+
+
+def test_the_search_counts_one_ip_in_the_singular(client, holder, ip):
+    from tests.conftest import logged_in
+
+    text = logged_in(client, holder, "en").get(reverse("library:index")).content.decode()
+    assert "<p class=\"muted\" data-count>1 IP</p>" in text
+    services.create_ip(holder, title="Book of Dusk", kind="novel")
+    text = client.get(reverse("library:index")).content.decode()
+    assert "<p class=\"muted\" data-count>2 IPs</p>" in text
+    text = logged_in(client, holder, "zh-hans").get(reverse("library:index")).content.decode()
+    assert "<p class=\"muted\" data-count>2 个IP</p>" in text

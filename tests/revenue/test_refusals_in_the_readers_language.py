@@ -162,3 +162,19 @@ def test_with_no_request_the_refusals_are_in_the_sites_language(db, tmp_path):
             statement("2026-03")
         with pytest.raises(CommandError, match="不是有效的 JSON："):
             run("import_policy", str(bad))
+
+
+@pytest.mark.parametrize("language, refused, imported", [
+    ("en", "The file was refused (1 problem); nothing was stored.", "1 line imported."),
+    ("zh-hans", "文件被拒绝（1 个问题），未保存任何数据。", "已导入 1 条收入明细。")])
+def test_one_problem_and_one_line_are_counted_in_the_singular(
+        client, example, language, refused, imported):
+    reader = finance(client, language)
+    page = reader.post(reverse("revenue:imports"), {
+        "platform": "hongguo", "file": SimpleUploadedFile("bad.csv", csv_bytes(
+            ["2026-02-05,NOPE,1,1.00,1.00"]))})
+    assert page.status_code == 400 and refused in text(page)
+    page = reader.post(reverse("revenue:imports"), {
+        "platform": "hongguo", "file": SimpleUploadedFile("one.csv", csv_bytes(
+            ["2026-02-05,EP-BK-001,1,1.00,1.00"]))}, follow=True)
+    assert page.status_code == 200 and imported in text(page)

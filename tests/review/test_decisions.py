@@ -148,3 +148,16 @@ def test_reviewer_statistics_count_throughput_waits_and_reasons(client, series, 
 
     stats = reviewer_stats()
     assert stats["total"] == 2 and {c: n for c, _, n in stats["reasons"]}["copyright"] == 1
+
+
+def test_one_decision_is_counted_in_the_singular(client, series, staff, reviewer):
+    from tests.conftest import logged_in
+    from tests.review.conftest import add_episode
+
+    item = services.enqueue(add_episode(series, 1))
+    services.claim(item, reviewer)
+    services.reject(item, reviewer, ["copyright"], "x")
+    body = logged_in(client, staff, "en").get(reverse("review:stats")).content.decode()
+    assert ">1 decision in 30 days (0.0 a day)</p>" in body
+    body = logged_in(client, staff, "zh-hans").get(reverse("review:stats")).content.decode()
+    assert ">30 天内 1 个结论（每天 0.0 个）</p>" in body
