@@ -1,18 +1,13 @@
 """Writes that matter for users and studios: sign-up, studio creation, membership."""
 
 from django.db import transaction
-from django.utils.text import slugify
 
+from config.slugs import unique_slug
 from creators.models import Membership, Studio, User
 
 
 def unique_studio_slug(base: str) -> str:
-    root = slugify(base, allow_unicode=False)[:50] or "studio"
-    slug, n = root, 1
-    while Studio.objects.filter(slug=slug).exists():
-        n += 1
-        slug = f"{root}-{n}"
-    return slug
+    return unique_slug(Studio, base, "studio", max_length=50)
 
 
 @transaction.atomic
@@ -226,11 +221,7 @@ def change_role(membership: Membership, target: Membership, role: str) -> Member
 
 
 def unique_series_slug(title: str) -> str:
-    root = slugify(title)[:60] or "series"
-    slug = root
-    while Series.objects.filter(slug=slug).exists():
-        slug = f"{root}-{secrets.token_hex(3)}"
-    return slug
+    return unique_slug(Series, title, "series")
 
 
 def _check_license(studio: Studio, license, today: datetime.date | None = None) -> None:

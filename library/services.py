@@ -7,10 +7,10 @@ from decimal import Decimal
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop
 
+from config.slugs import unique_slug
 from creators.models import Membership, Series, Studio, User
 from library.models import IP, ApplicationEvent, License, LicenseApplication, Tag
 
@@ -126,13 +126,7 @@ def grant_license(ip: IP, studio: Studio, *, exclusive: bool, starts_on: datetim
 
 
 def _unique_ip_slug(title: str) -> str:
-    import secrets
-
-    root = slugify(title, allow_unicode=False)[:60] or "ip"
-    slug = root
-    while IP.objects.filter(slug=slug).exists():
-        slug = f"{root}-{secrets.token_hex(3)}"
-    return slug
+    return unique_slug(IP, title, "ip")
 
 
 def parse_tags(text: str) -> list[str]:

@@ -1,0 +1,55 @@
+"""Slugs of Chinese names read as pinyin in the address bar, stay unique, and never lose
+a title's Latin letters or digits."""
+
+import re
+
+import pytest
+from django.urls import reverse
+
+from config.slugs import readable_slug
+from creators import services
+from creators.models import Series, Studio
+from library.services import create_ip
+from tests.conftest import make_user
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize("text, slug", [
+    ("剑与月", "jian-yu-yue"),
+    ("长安十二时辰", "chang-an-shi-er-shi-chen"),
+    ("修仙 Girl 2", "xiu-xian-girl-2"),
+    ("《龙族》：第1季", "long-zu-di-1-ji"),
+    ("Dawn Blade", "dawn-blade"),
+    ("——！", "fallback"),
+    ("", "fallback"),
+])
+def test_a_name_becomes_a_readable_slug(text, slug):
+    assert readable_slug(text, "fallback") == slug
+
+
+def test_a_long_title_is_cut_without_a_trailing_hyphen():
+    slug = readable_slug("都市至尊" * 20, "x", max_length=30)
+    assert len(slug) <= 30 and not slug.endswith("-") and slug.startswith("du-shi-zhi-zun")
+
+
+def test_series_with_the_same_chinese_title_get_distinct_pinyin_slugs(client, owner, studio):
+    client.force_login(owner)
+    for _ in range(2):
+        response = client.post(reverse("creators:series_create", args=[studio.slug]), {
+            "title": "剑与月", "synopsis": "", "category": "premium_2d"})
+        assert response.status_code == 302
+    first, second = Series.objects.order_by("pk").values_list("slug", flat=True)
+    assert first == "jian-yu-yue"
+    assert re.fullmatch(r"jian-yu-yue-[0-9a-f]{6}", second)
+    page = client.get(reverse("creators:series", args=[studio.slug, second]))
+    assert page.status_code == 200 and "剑与月" in page.content.decode()
+
+
+def test_ips_and_studios_of_chinese_names_read_as_pinyin(db):
+    holder = make_user("zhwx", is_rights_holder=True)
+    assert create_ip(holder, title="末世家园", kind="novel").slug == "mo-shi-jia-yuan"
+    owner = make_user("林月")
+    assert services.create_studio(owner, "月光动画").slug == "lin-yue"
+    assert services.create_studio(make_user("林 月"), "另一家").slug.startswith("lin-yue-")
+    assert Studio.objects.count() == 2
