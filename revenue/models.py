@@ -213,8 +213,10 @@ class RunTotal(models.Model):
     pricing = models.CharField(max_length=80)
     first_date = models.DateField()
     last_date = models.DateField()
-    studio_share = models.DecimalField(max_digits=20, decimal_places=2)
-    royalty = models.DecimalField(max_digits=20, decimal_places=2)
+    # In fen: every import adds to them in SQL, and SQLite adds decimal columns as doubles
+    # (exact only while the sum keeps 15 significant digits); integers add exactly anywhere.
+    studio_share_fen = models.BigIntegerField()
+    royalty_fen = models.BigIntegerField()
     valid_views = models.PositiveBigIntegerField()
     lines = models.PositiveIntegerField()
 

@@ -552,13 +552,13 @@ def _stream_rows(stream, platform: str, batch: ImportBatch, problems: list) -> i
                 key = (x.settled_in_id, x.episode_id, x.pricing)
                 total = totals.get(key)
                 if total is None:
-                    totals[key] = [x.license_id, x.date, x.date, x.studio_share, x.royalty,
-                                   x.valid_views, 1]
+                    totals[key] = [x.license_id, x.date, x.date, _fen(x.studio_share),
+                                   _fen(x.royalty), x.valid_views, 1]
                 else:
                     total[1] = min(total[1], x.date)
                     total[2] = max(total[2], x.date)
-                    total[3] += x.studio_share
-                    total[4] += x.royalty
+                    total[3] += _fen(x.studio_share)
+                    total[4] += _fen(x.royalty)
                     total[5] += x.valid_views
                     total[6] += 1
         if len(totals) >= RUN_TOTALS_HELD:
@@ -641,15 +641,15 @@ def _add_run_totals(totals: dict) -> None:
         return
     table = RunTotal._meta.db_table
     sql = (f"INSERT INTO {table} (run_id, episode_id, pricing, license_id, first_date, "
-           f"last_date, studio_share, royalty, valid_views, lines) "
+           f"last_date, studio_share_fen, royalty_fen, valid_views, lines) "
            f"VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s) "
            f"ON CONFLICT (run_id, episode_id, pricing) DO UPDATE SET "
            f"first_date = CASE WHEN excluded.first_date < {table}.first_date "
            f"THEN excluded.first_date ELSE {table}.first_date END, "
            f"last_date = CASE WHEN excluded.last_date > {table}.last_date "
            f"THEN excluded.last_date ELSE {table}.last_date END, "
-           f"studio_share = {table}.studio_share + excluded.studio_share, "
-           f"royalty = {table}.royalty + excluded.royalty, "
+           f"studio_share_fen = {table}.studio_share_fen + excluded.studio_share_fen, "
+           f"royalty_fen = {table}.royalty_fen + excluded.royalty_fen, "
            f"valid_views = {table}.valid_views + excluded.valid_views, "
            f"lines = {table}.lines + excluded.lines")
     with connection.cursor() as cur:
@@ -1081,7 +1081,8 @@ def _run_groups(run, bounds: list, before=None) -> list[dict]:
     interval = f"CASE {cases} ELSE {len(bounds)} END" if bounds else "0"
     dated = " AND date < %s" if before else ""
     sql = (f"WITH g AS MATERIALIZED (SELECT episode_id, license_id, late, pricing, "
-           f"{interval} AS iv, SUM(studio_share) AS s, SUM(royalty) AS r, "
+           f"{interval} AS iv, SUM({_summed('studio_share')}) AS s, "
+           f"SUM({_summed('royalty')}) AS r, "
            f"SUM(valid_views) AS v, COUNT(*) AS n FROM {line} WHERE settled_in_id = %s{dated} "
            f"GROUP BY episode_id, license_id, late, pricing, iv) "
            f"SELECT e.series_id, g.license_id, g.late, g.pricing, g.iv, SUM(g.s), SUM(g.r), "
@@ -1090,12 +1091,30 @@ def _run_groups(run, bounds: list, before=None) -> list[dict]:
     with connection.cursor() as cur:
         cur.execute(sql, [*bounds, run.pk, *([before] if before else [])])
         fetched = cur.fetchall()
-    return [_group(*row) for row in fetched]
+    money = _from_fen if connection.vendor == "sqlite" else _sum_or_zero
+    return [_group(*row, money=money) for row in fetched]
 
 
-def _group(sid, lid, late, pricing, iv, share, royalty, views, n) -> dict:
-    """One row of a run's totals as _run_totals reads it, sums made exact Decimals."""
-    money = _exact_sum if connection.vendor == "sqlite" else _sum_or_zero
+def _summed(column: str) -> str:
+    """A money column as SQL adds it exactly: as integer fen on SQLite, which adds decimal
+    columns as doubles (each amount, under MAX_MONEY, is read back to the fen exactly);
+    as itself where the database adds decimals exactly."""
+    if connection.vendor == "sqlite":
+        return f"CAST(ROUND({column} * 100) AS INTEGER)"
+    return column
+
+
+def _fen(amount: Decimal) -> int:
+    """An amount of whole fen as an integer (RunTotal's columns)."""
+    fen = amount.scaleb(2)
+    if fen != fen.to_integral_value():
+        raise ValueError(f"{amount} is not a whole number of fen")
+    return int(fen)
+
+
+def _group(sid, lid, late, pricing, iv, share, royalty, views, n, money) -> dict:
+    """One row of a run's totals as _run_totals reads it, sums made exact Decimals by
+    `money` (from fen, or the database's exact decimal sum)."""
     return {"episode__series_id": sid, "license_id": lid, "late": bool(late),
             "pricing": pricing, "interval": iv, "share": money(share),
             "royalty": money(royalty), "views": int(views), "n": int(n)}
@@ -1114,7 +1133,7 @@ def _kept_groups(run, bounds: list, first) -> list[dict] | None:
                     [run.pk, first])
         on_time = cur.fetchone()[0]
         cur.execute(f"SELECT e.series_id, t.license_id, t.pricing, MIN(t.first_date), "
-                    f"MAX(t.last_date), SUM(t.studio_share), SUM(t.royalty), "
+                    f"MAX(t.last_date), SUM(t.studio_share_fen), SUM(t.royalty_fen), "
                     f"SUM(t.valid_views), SUM(t.lines) FROM {total} t JOIN {episode} e "
                     f"ON e.id = t.episode_id WHERE t.run_id = %s "
                     f"GROUP BY e.series_id, t.license_id, t.pricing", [run.pk])
@@ -1129,7 +1148,8 @@ def _kept_groups(run, bounds: list, first) -> list[dict] | None:
         iv = bisect.bisect_right(bounds, lo)
         if iv != bisect.bisect_right(bounds, hi):
             return None
-        rows.append(_group(sid, lid, False, pricing, iv, share, royalty, views, n))
+        rows.append(_group(sid, lid, False, pricing, iv, share, royalty, views, n,
+                           money=_from_fen))
     return rows + _run_groups(run, bounds, before=first)
 
 
@@ -1137,10 +1157,9 @@ def _sum_or_zero(value) -> Decimal:
     return Decimal("0.00") if value is None else value  # lines not priced yet: stale
 
 
-def _exact_sum(value) -> Decimal:
-    """SQLite sums cent amounts as doubles: exact to far below a cent at any realistic
-    total (15 significant digits), so rounding to the cent gives the exact sum."""
-    return Decimal(repr(value or 0)).quantize(CENT, rounding=ROUND_HALF_UP)
+def _from_fen(value) -> Decimal:
+    """The Decimal of a sum in fen (0.00 for lines not priced yet: stale)."""
+    return Decimal(value or 0).scaleb(-2).quantize(CENT)
 
 
 class _SeriesPayee(NamedTuple):

@@ -54,7 +54,8 @@ def line_sums():
 
 def kept():
     return {(t.run_id, t.episode_id, t.pricing): (
-        t.license_id, t.first_date, t.last_date, t.studio_share, t.royalty, t.valid_views,
+        t.license_id, t.first_date, t.last_date, Decimal(t.studio_share_fen).scaleb(-2),
+        Decimal(t.royalty_fen).scaleb(-2), t.valid_views,
         t.lines) for t in RunTotal.objects.all()}
 
 
@@ -145,3 +146,31 @@ def test_a_large_import_leaves_its_lines_vacuumed_for_index_only_counts(two_epis
     assert total >= 1 and visible == total
     run, _ = settle("2026-01")
     assert run.lines == 62
+
+
+def test_a_run_sums_its_lines_exactly_to_the_fen_at_the_largest_amounts(two_episodes):
+    """SQLite adds decimal columns as doubles: one line of ¥9,999,999,999,990.00 and thirty
+    of ¥0.01 came to ...990.29 there. Summed as integer fen they give ...990.30."""
+    import_revenue(io.BytesIO(csv_bytes(rows(range(1, 32), episodes=("E1",)))), "hongguo")
+    lines = RevenueLine.objects.filter(episode__ref="E1")
+    first = lines.order_by("date", "pk").first()
+    lines.exclude(pk=first.pk).update(studio_share=Decimal("0.01"))
+    lines.filter(pk=first.pk).update(studio_share=Decimal("9999999999990.00"))
+    RunTotal.objects.all().delete()  # the import's totals predate the change: sum the lines
+    exact = Decimal("9999999999990.30")
+    [group] = services._run_groups(first.settled_in, [])
+    assert group["share"] == exact
+    settle("2026-01")
+    assert LedgerEntry.objects.get(kind="share").amount == exact
+
+
+def test_kept_totals_add_exactly_across_many_imports(two_episodes):
+    """Each import adds its sums to the kept row in SQL; in fen the additions are exact,
+    however many files a month arrives in."""
+    for day in range(1, 32):
+        import_revenue(io.BytesIO(csv_bytes(rows([day], episodes=("E1",)))), "hongguo")
+    assert RunTotal.objects.get().lines == 31
+    assert kept() == line_sums()
+    [group] = [g for g in services._kept_groups(
+        RunTotal.objects.get().run, [], services.period_bounds("2026-01")[0]) if not g["late"]]
+    assert group["share"] == RevenueLine.objects.aggregate(s=Sum("studio_share"))["s"]
