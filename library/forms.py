@@ -9,6 +9,10 @@ from django.utils.translation import gettext_lazy as _
 
 from library.models import IP
 from library.services import NEGATIVE_MG, parse_tags
+from library.territories import normalise
+
+TERRITORY_HELP = _("Codes separated by commas: CN, HK, MO, TW, SG, JP, KR, US… or WW for "
+                   "worldwide")
 
 
 class SearchForm(forms.Form):
@@ -35,6 +39,7 @@ class IPForm(forms.ModelForm):
         if self.instance.pk:
             self.fields["tags"].initial = ", ".join(t.name for t in self.instance.tags.all())
         self.fields["minimum_guarantee"].widget.attrs["min"] = "0"
+        self.fields["territories"].help_text = TERRITORY_HELP
 
     def clean_minimum_guarantee(self):
         value = self.cleaned_data.get("minimum_guarantee")
@@ -50,6 +55,9 @@ class IPForm(forms.ModelForm):
     def clean_tags(self) -> list[str]:
         return parse_tags(self.cleaned_data.get("tags", ""))
 
+    def clean_territories(self) -> str:
+        return normalise(self.cleaned_data.get("territories", ""))
+
 
 class TermsForm(forms.Form):
     exclusive = forms.BooleanField(label=_("Exclusive"), required=False)
@@ -61,7 +69,8 @@ class TermsForm(forms.Form):
     minimum_guarantee = forms.DecimalField(label=_("Minimum guarantee (CNY)"),
                                            min_value=Decimal("0"), max_digits=14,
                                            decimal_places=2)
-    territories = forms.CharField(label=_("Territories"), max_length=200, initial="CN")
+    territories = forms.CharField(label=_("Territories"), max_length=200, initial="CN",
+                                  help_text=TERRITORY_HELP)
     note = forms.CharField(label=_("Note"), required=False, max_length=1000,
                            widget=forms.Textarea(attrs={"rows": 2}))
 
@@ -70,6 +79,9 @@ class TermsForm(forms.Form):
         if data.get("starts_on") and data.get("ends_on") and data["ends_on"] < data["starts_on"]:
             raise forms.ValidationError(_("The term must end on or after its start."))
         return data
+
+    def clean_territories(self) -> str:
+        return normalise(self.cleaned_data.get("territories", ""))
 
     @classmethod
     def offered_by(cls, ip: IP, **kwargs) -> "TermsForm":

@@ -89,7 +89,9 @@ def ip_create(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("The IP is listed in the library."))
             return redirect("library:ip", ip.slug)
-    return render(request, "library/ip_form.html", {"form": form})
+    # A refused form comes back with what was typed, as 400 like every refused form here.
+    return render(request, "library/ip_form.html", {"form": form},
+                  status=400 if form.is_bound else 200)
 
 
 @login_required
@@ -107,7 +109,8 @@ def ip_edit(request: HttpRequest, slug: str) -> HttpResponse:
         else:
             messages.success(request, _("Saved."))
             return redirect("library:ip", ip.slug)
-    return render(request, "library/ip_form.html", {"form": form, "ip": ip})
+    return render(request, "library/ip_form.html", {"form": form, "ip": ip},
+                  status=400 if form.is_bound else 200)
 
 
 @login_required

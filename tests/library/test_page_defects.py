@@ -56,7 +56,7 @@ def test_an_ip_cannot_be_listed_with_a_negative_minimum_guarantee(client, holder
                                                                    message):
     logged_in(client, holder, language)
     response = client.post(reverse("library:ip_create"), IP_POST)
-    assert response.status_code == 200 and not IP.objects.filter(title="New Novel").exists()
+    assert response.status_code == 400 and not IP.objects.filter(title="New Novel").exists()
     assert response.context["form"].errors["minimum_guarantee"]
     page = response.content.decode()
     assert message in page and 'value="New Novel"' in page  # what was typed stays
@@ -66,7 +66,7 @@ def test_an_ip_cannot_be_edited_to_a_negative_minimum_guarantee(client, holder, 
     logged_in(client, holder, "en")
     response = client.post(reverse("library:ip_edit", args=[ip.slug]),
                            {**IP_POST, "title": ip.title})
-    assert response.status_code == 200 and response.context["form"].errors["minimum_guarantee"]
+    assert response.status_code == 400 and response.context["form"].errors["minimum_guarantee"]
     ip.refresh_from_db()
     assert ip.minimum_guarantee == Decimal("0.00")
 

@@ -28,4 +28,4 @@ def test_the_term_is_bounded_on_the_server(months, listed):
         client.force_login(creator)
         assert client.get(f"/library/ip/{IP.objects.get().slug}/").status_code == 200
     else:
-        assert page.status_code == 200 and "term" in page.content.decode().lower()
+        assert page.status_code == 400 and "term" in page.content.decode().lower()

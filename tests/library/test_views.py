@@ -230,7 +230,7 @@ def test_a_bad_cover_is_refused(client, holder):
         "title": "Bad", "kind": "comic", "licensor_share": "0.3", "minimum_guarantee": "0",
         "term_months": "12", "territories": "CN",
         "cover": SimpleUploadedFile("c.png", b"not an image", "image/png")})
-    assert response.status_code == 200 and not IP.objects.filter(title="Bad").exists()
+    assert response.status_code == 400 and not IP.objects.filter(title="Bad").exists()
 
 
 def test_title_search_ignores_case_for_short_and_long_terms(client, holder):

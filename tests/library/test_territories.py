@@ -1,0 +1,73 @@
+"""Territories: typed as codes, checked on the server, stored upper-case, and read as names
+in the reader's language on the IP and application pages."""
+
+import datetime
+import html
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+from django.utils import timezone
+
+from library.models import IP, LicenseApplication
+from library.territories import names, normalise
+from tests.conftest import logged_in
+
+D = datetime.timedelta
+
+
+@pytest.mark.parametrize("typed, stored", [
+    ("cn", "CN"), ("CN，hk、 tw", "CN, HK, TW"), ("JP JP kr", "JP, KR"), ("ww", "WW")])
+def test_typed_codes_are_stored_in_one_spelling(typed, stored):
+    assert normalise(typed) == stored
+
+
+@pytest.mark.parametrize("typed, message", [
+    ("CN, XX, Mars", "Unknown territory code: XX, MARS."), ("", "Name at least one"),
+    (" ，", "Name at least one"), ("WW, CN", "WW (worldwide) already covers")])
+def test_unknown_empty_or_contradictory_lists_are_refused(typed, message):
+    from django.utils.translation import override
+
+    with override("en"), pytest.raises(ValidationError) as refused:
+        normalise(typed)
+    assert message in refused.value.messages[0]
+
+
+def test_stored_codes_read_as_names_and_older_free_text_as_written():
+    from django.utils.translation import override
+
+    with override("en"):
+        assert names("CN, HK") == "Mainland China, Hong Kong (China)"
+    with override("zh-hans"):
+        assert names("CN, HK, MO") == "中国大陆、中国香港、中国澳门"
+        assert names("Greater China") == "Greater China"
+
+
+def test_the_holder_types_codes_and_a_reader_sees_names(client, holder, member, studio):
+    holder_client = logged_in(client, holder, "en")
+    form = {"title": "New Novel", "original_author": "Me", "kind": "novel", "synopsis": "s",
+            "licensor_share": "0.25", "minimum_guarantee": "0", "term_months": "24",
+            "tags": ""}
+    refused = holder_client.post(reverse("library:ip_create"), {**form, "territories": "CN, ZZ"})
+    assert refused.status_code == 400 and not IP.objects.exists()
+    body = html.unescape(refused.content.decode())
+    assert "Unknown territory code: ZZ." in body and 'value="New Novel"' in body
+    created = holder_client.post(reverse("library:ip_create"), {**form, "territories": "cn,hk"})
+    assert created.status_code == 302
+    ip = IP.objects.get()
+    assert ip.territories == "CN, HK"
+    page = logged_in(client, member, "zh-hans").get(reverse("library:ip", args=[ip.slug]))
+    assert "<td data-territories>中国大陆、中国香港</td>" in page.content.decode()
+
+    today = timezone.localdate()
+    terms = {"studio": studio.pk, "starts_on": today, "ends_on": today + D(days=90),
+             "licensor_share": "0.25", "minimum_guarantee": "0"}
+    refused = client.post(reverse("library:apply", args=[ip.slug]), {**terms, "territories": "火星"})
+    assert refused.status_code == 400 and not LicenseApplication.objects.exists()
+    assert "未知的地区代码：火星。" in html.unescape(refused.content.decode())
+    client.post(reverse("library:apply", args=[ip.slug]), {**terms, "territories": "hk"})
+    application = LicenseApplication.objects.get()
+    assert application.territories == "HK"
+    page = logged_in(client, member, "en").get(
+        reverse("library:application", args=[application.pk]))
+    assert "<td data-territories>Hong Kong (China)</td>" in page.content.decode()
