@@ -133,7 +133,7 @@ from django.core.exceptions import PermissionDenied, ValidationError  # noqa: E4
 from django.db.models import Q  # noqa: E402
 from django.utils import timezone  # noqa: E402
 from django.utils.translation import gettext as _  # noqa: E402
-from django.utils.translation import gettext_noop, pgettext  # noqa: E402
+from django.utils.translation import gettext_noop, ngettext, pgettext  # noqa: E402
 
 from creators import conf, media  # noqa: E402
 from creators.models import Series, Upload  # noqa: E402
@@ -414,8 +414,10 @@ def start_upload(user: User, episode: Episode, kind: str, filename: str, size: i
                                          updated_at__gte=since).count()
         if open_now >= conf.UPLOAD_MAX_OPEN:
             raise UploadError(
-                _("This studio already has %(n)s uploads in progress; finish one before "
-                  "starting another.") % {"n": open_now}, status=429)
+                ngettext("This studio already has %(n)s upload in progress; finish it "
+                         "before starting another.",
+                         "This studio already has %(n)s uploads in progress; finish one "
+                         "before starting another.", open_now) % {"n": open_now}, status=429)
         upload = Upload.objects.create(
             id=uuid.uuid4(), studio=studio, episode=episode, created_by=user,
             kind=kind, filename=filename[:255], size=size,

@@ -38,3 +38,11 @@ def test_finished_and_abandoned_uploads_do_not_count(uploading, episode):
     assert uploading.create(episode, "video", 10).status_code == 201
     assert uploading.create(episode, "video", 10).status_code == 201
     assert uploading.create(episode, "video", 10).status_code == 429
+
+
+def test_a_limit_of_one_names_the_one_upload_in_the_singular(uploading, episode, monkeypatch):
+    monkeypatch.setattr(conf, "UPLOAD_MAX_OPEN", 1, raising=False)
+    assert uploading.create(episode, "video", 10).status_code == 201
+    refused = uploading.create(episode, "video", 10)
+    assert refused.status_code == 429
+    assert "already has 1 upload in progress; finish it before" in refused.json()["error"]
