@@ -159,8 +159,13 @@ def _statement(request, st, fmt, ctx):
         resp = HttpResponse(statement_csv(st), content_type="text/csv; charset=utf-8")
         resp["Content-Disposition"] = f'attachment; filename="statement-{st["period"]}.csv"'
         return resp
+    # The statement names a series by slug (its JSON and CSV are for machines); the page
+    # reads its title, looked up once for all lines.
+    titles = dict(Series.objects.filter(slug__in={x["series"] for x in st["lines"]})
+                  .values_list("slug", "title"))
+    lines = [dict(x, series_title=titles.get(x["series"], x["series"])) for x in st["lines"]]
     return render(request, "dashboard/statement.html",
-                  dict(ctx, st=st, printable=request.GET.get("print") == "1"))
+                  dict(ctx, st=st, lines=lines, printable=request.GET.get("print") == "1"))
 
 
 @login_required

@@ -54,6 +54,16 @@ def test_the_owner_sees_the_domain_figures(client, settled, lin):
     assert "closing_balance,20766.05" in csv.content.decode()
 
 
+def test_the_statement_page_names_each_line_by_its_series_title(client, settled, lin):
+    """The statement's JSON and CSV name a series by slug; the page reads its title."""
+    client.force_login(lin)
+    body = client.get(reverse("dashboard:statement", args=["moonlight", "2026-02"])).content
+    series = re.findall(r'<td title="([a-z-]+)">([^<]+)</td>', body.decode())
+    assert set(series) == {("bookstore", "时间尽头的书店"), ("sword", "开局一把剑")}
+    csv = client.get(reverse("dashboard:statement_csv", args=["moonlight", "2026-02"]))
+    assert ",sword," in csv.content.decode() and "开局一把剑" not in csv.content.decode()
+
+
 def test_the_drill_down_reaches_a_single_line_with_its_computation(client, settled, lin):
     client.force_login(lin)
     url = reverse("dashboard:drill", args=["moonlight", "2026-02"])
