@@ -7,6 +7,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from library.territories import validate as validate_territories
+
 
 class Tag(models.Model):
     """A genre or theme (都市异能, 玄幻, 系统 …); one row per name so search is an index hit."""
@@ -52,7 +54,8 @@ class IP(models.Model):
     term_months = models.PositiveIntegerField(
         _("term (months)"), default=12,
         validators=[MinValueValidator(1), MaxValueValidator(1200)])
-    territories = models.CharField(_("territories"), max_length=200, default="CN")
+    territories = models.CharField(_("territories"), max_length=200, default="CN",
+                                   validators=[validate_territories])
     tags = models.ManyToManyField(Tag, blank=True, related_name="ips", verbose_name=_("tags"))
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy, gettext_noop
 from config.slugs import unique_slug
 from creators.models import Membership, Series, Studio, User
 from library.models import IP, ApplicationEvent, License, LicenseApplication, Tag
+from library.territories import normalise as normalise_territories
 
 Status = LicenseApplication.Status
 Action = ApplicationEvent.Action
@@ -103,6 +104,7 @@ def grant_license(ip: IP, studio: Studio, *, exclusive: bool, starts_on: datetim
                   minimum_guarantee: Decimal = Decimal("0.00"),
                   territories: str = "CN") -> License:
     """Creates a license if the rules allow it; ValidationError otherwise."""
+    territories = normalise_territories(territories)
     ip = _lock_ip(ip)
     _check_terms(starts_on, ends_on, licensor_share, minimum_guarantee)
     if exclusive and not ip.exclusive_allowed:
@@ -153,6 +155,10 @@ def _check_offer(ip: IP) -> None:
     """The terms a holder offers obey the rules an application's terms do."""
     if ip.minimum_guarantee is not None and ip.minimum_guarantee < 0:
         raise ValidationError({"minimum_guarantee": ValidationError(NEGATIVE_MG, code="mg")})
+    try:
+        ip.territories = normalise_territories(ip.territories)
+    except ValidationError as error:
+        raise ValidationError({"territories": error}) from None
 
 
 def _cover(fields: dict) -> dict:
@@ -234,6 +240,7 @@ def apply_for_license(user: User, studio: Studio, ip: IP, *, exclusive: bool,
     if not Membership.objects.filter(studio=studio, user=user).exists():
         raise PermissionDenied
     today = today or timezone.localdate()
+    territories = normalise_territories(territories)
     _check_terms(starts_on, ends_on, licensor_share, minimum_guarantee)
     if starts_on < today:
         raise ValidationError(_("The term cannot start in the past."), code="past")
@@ -258,6 +265,7 @@ def counter_application(user: User, application: LicenseApplication, *, exclusiv
                         territories: str = "CN", note: str = "") -> LicenseApplication:
     if not can_decide(user, application):
         raise PermissionDenied
+    territories = normalise_territories(territories)
     _check_terms(starts_on, ends_on, licensor_share, minimum_guarantee)
     _move(application, {Status.PENDING}, Status.COUNTERED, exclusive=exclusive,
           starts_on=starts_on, ends_on=ends_on, licensor_share=licensor_share,

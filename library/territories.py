@@ -58,6 +58,11 @@ def normalise(text: str) -> str:
     return ", ".join(found)
 
 
+def validate(text: str) -> None:
+    """A model field's validator: the admin's IP form refuses what the pages refuse."""
+    normalise(text)
+
+
 def names(text: str) -> str:
     """The stored list as names in the active language; a code from before the check
     (typed freely) is shown as it was written."""

@@ -71,3 +71,44 @@ def test_the_holder_types_codes_and_a_reader_sees_names(client, holder, member, 
     page = logged_in(client, member, "en").get(
         reverse("library:application", args=[application.pk]))
     assert "<td data-territories>Hong Kong (China)</td>" in page.content.decode()
+
+
+def test_the_services_check_territories_whoever_calls_them(holder, owner, studio, ip):
+    """Not only the pages: the catalog import, the demo and the admin reach these too."""
+    from django.utils.translation import override
+
+    from library import services
+    from tests.library.conftest import terms
+
+    today = timezone.localdate()
+    with override("en"):
+        with pytest.raises(ValidationError, match="Unknown territory code: ZZ"):
+            services.grant_license(ip, studio, **terms(exclusive=False, starts_on=today,
+                                                       ends_on=today + D(days=30),
+                                                       territories="ZZ"))
+        with pytest.raises(ValidationError) as refused:
+            services.update_ip(holder, ip, territories="Mars")
+        assert "territories" in refused.value.message_dict
+    ip.refresh_from_db()
+    assert ip.territories == "CN"
+    application = services.apply_for_license(owner, studio, ip, **terms(
+        exclusive=False, starts_on=today, ends_on=today + D(days=30), territories="sg jp"))
+    assert application.territories == "SG, JP"
+    assert services.update_ip(holder, ip, territories="ww").territories == "WW"
+
+
+def test_the_admin_refuses_an_unknown_territory(client, ip):
+    from tests.conftest import make_user
+
+    logged_in(client, make_user("root", is_staff=True, is_superuser=True), "en")
+    url = reverse("admin:library_ip_change", args=[ip.pk])
+    form = client.get(url).context["adminform"].form
+    data = {name: form.initial.get(name) or "" for name in form.fields}
+    data.update(title=ip.title, kind=ip.kind, rights_holder=ip.rights_holder_id,
+                territories="CN, ZZ", tags=[t.pk for t in ip.tags.all()])
+    data = {k: v for k, v in data.items() if v is not None and v is not False}
+    response = client.post(url, data)
+    assert response.status_code == 200
+    assert "Unknown territory code: ZZ." in html.unescape(response.content.decode())
+    ip.refresh_from_db()
+    assert ip.territories == "CN"
