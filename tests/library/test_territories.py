@@ -112,3 +112,14 @@ def test_the_admin_refuses_an_unknown_territory(client, ip):
     assert "Unknown territory code: ZZ." in html.unescape(response.content.decode())
     ip.refresh_from_db()
     assert ip.territories == "CN"
+
+
+def test_the_license_tables_say_where_each_license_runs(client, owner, studio, ip):
+    from library import services
+    from tests.library.conftest import terms
+
+    today = timezone.localdate()
+    services.grant_license(ip, studio, **terms(exclusive=False, starts_on=today,
+                                               ends_on=today + D(days=30), territories="hk mo"))
+    page = logged_in(client, owner, "zh-hans").get(reverse("library:licenses"))
+    assert "<td data-territories>中国香港、中国澳门</td>" in page.content.decode()
