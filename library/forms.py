@@ -9,10 +9,39 @@ from django.utils.translation import gettext_lazy as _
 
 from library.models import IP
 from library.services import NEGATIVE_MG, parse_tags
-from library.territories import normalise
+from library.territories import TERRITORIES, codes, normalise
 
-TERRITORY_HELP = _("Codes separated by commas: CN, HK, MO, TW, SG, JP, KR, US… or WW for "
-                   "worldwide")
+TERRITORY_HELP = _("Worldwide covers every territory: tick it alone.")
+
+
+class TerritoriesField(forms.MultipleChoiceField):
+    """Where a license runs, ticked from the known territories and stored as codes
+    ("CN, HK"). A typed list ("CN, HK" in one value, as a script or an old form posts it)
+    is read the same way, and the library's own check gives the refusal: an unknown code
+    by name, none at all, or WW beside another."""
+
+    def __init__(self, **kwargs):
+        # site.js reads data-sole: ticking Worldwide clears the others, and the reverse.
+        kwargs.setdefault("widget", forms.CheckboxSelectMultiple(attrs={"data-sole": "WW"}))
+        kwargs.setdefault("label", _("Territories"))
+        kwargs.setdefault("help_text", TERRITORY_HELP)
+        super().__init__(choices=list(TERRITORIES.items()), **kwargs)
+
+    def prepare_value(self, value):
+        return self.to_python(value)
+
+    def to_python(self, value) -> list[str]:
+        if not value:
+            return []
+        if isinstance(value, str):
+            value = [value]
+        return codes(",".join(str(v) for v in value))
+
+    def validate(self, value) -> None:
+        """normalise() below says what is wrong better than "not one of the choices"."""
+
+    def clean(self, value) -> str:
+        return normalise(", ".join(self.to_python(value)))
 
 
 class SearchForm(forms.Form):
@@ -28,6 +57,7 @@ class SearchForm(forms.Form):
 class IPForm(forms.ModelForm):
     tags = forms.CharField(label=_("Tags"), required=False, max_length=400,
                            help_text=_("Separated by commas, e.g. 玄幻, 系统"))
+    territories = TerritoriesField(initial=IP._meta.get_field("territories").default)
 
     class Meta:
         model = IP
@@ -39,7 +69,6 @@ class IPForm(forms.ModelForm):
         if self.instance.pk:
             self.fields["tags"].initial = ", ".join(t.name for t in self.instance.tags.all())
         self.fields["minimum_guarantee"].widget.attrs["min"] = "0"
-        self.fields["territories"].help_text = TERRITORY_HELP
 
     def clean_minimum_guarantee(self):
         value = self.cleaned_data.get("minimum_guarantee")
@@ -55,9 +84,6 @@ class IPForm(forms.ModelForm):
     def clean_tags(self) -> list[str]:
         return parse_tags(self.cleaned_data.get("tags", ""))
 
-    def clean_territories(self) -> str:
-        return normalise(self.cleaned_data.get("territories", ""))
-
 
 class TermsForm(forms.Form):
     exclusive = forms.BooleanField(label=_("Exclusive"), required=False)
@@ -69,8 +95,7 @@ class TermsForm(forms.Form):
     minimum_guarantee = forms.DecimalField(label=_("Minimum guarantee (CNY)"),
                                            min_value=Decimal("0"), max_digits=14,
                                            decimal_places=2)
-    territories = forms.CharField(label=_("Territories"), max_length=200, initial="CN",
-                                  help_text=TERRITORY_HELP)
+    territories = TerritoriesField(initial="CN")
     note = forms.CharField(label=_("Note"), required=False, max_length=1000,
                            widget=forms.Textarea(attrs={"rows": 2}))
 
@@ -79,9 +104,6 @@ class TermsForm(forms.Form):
         if data.get("starts_on") and data.get("ends_on") and data["ends_on"] < data["starts_on"]:
             raise forms.ValidationError(_("The term must end on or after its start."))
         return data
-
-    def clean_territories(self) -> str:
-        return normalise(self.cleaned_data.get("territories", ""))
 
     @classmethod
     def offered_by(cls, ip: IP, **kwargs) -> "TermsForm":

@@ -38,6 +38,19 @@
 
   window.Manju = { toast: toast, liveSocket: liveSocket, studioEvents: [] };
 
+  // A group of ticks with one option that excludes the rest (Worldwide among territories):
+  // ticking it clears the others and ticking another clears it. The server refuses the mix
+  // anyway; this only saves the round trip.
+  document.addEventListener("change", function (e) {
+    var box = e.target;
+    if (!box.checked || !box.dataset || !box.dataset.sole || !box.form) return;
+    var group = box.form.querySelectorAll('input[type=checkbox][name="' + box.name + '"]');
+    group.forEach(function (other) {
+      if (other === box) return;
+      if (box.value === box.dataset.sole || other.value === box.dataset.sole) other.checked = false;
+    });
+  });
+
   document.addEventListener("DOMContentLoaded", function () {
     var live = document.getElementById("studio-live");
     if (!live) return;

@@ -28,13 +28,25 @@ def test_holder_lists_studio_applies_holder_accepts_studio_makes_a_series(
     page.select_option("#id_kind", "novel")
     page.fill("#id_synopsis", "少年持剑出山。")
     page.fill("#id_tags", "玄幻, 修仙")
+    territory = "#ip-form input[name=territories][value={}]".format
+    assert page.is_checked(territory("CN"))  # the model's default, ticked
+    page.check(territory("HK"))
+    page.check(territory("WW"))  # worldwide alone: the other ticks clear
+    assert not page.is_checked(territory("CN")) and not page.is_checked(territory("HK"))
+    page.check(territory("CN"))  # and a territory clears worldwide
+    assert not page.is_checked(territory("WW"))
+    page.check(territory("HK"))
     page.click("#ip-form button[type=submit]")
     page.wait_for_url("**/library/ip/**")
     ip = IP.objects.get(title="剑来新篇")
+    assert ip.territories == "CN, HK"
 
     _log_in(page, server, owner)
     page.goto(f"{server.url}/library/?tag=修仙")
     page.click(f"[data-ip='{ip.slug}'] h3 a")
+    # The application offers the IP's territories, ticked.
+    assert page.is_checked("#apply-form input[name=territories][value=HK]")
+    assert not page.is_checked("#apply-form input[name=territories][value=TW]")
     page.select_option("#id_studio", str(studio.pk))
     page.fill("#id_note", "我们想做2D精品")
     page.click("#apply-form button[type=submit]")
@@ -49,6 +61,7 @@ def test_holder_lists_studio_applies_holder_accepts_studio_makes_a_series(
     page.click("button[name=accept]")
     page.wait_for_selector("[data-status=accepted]")
     license = License.objects.get(ip=ip)
+    assert license.territories == "CN, HK"
 
     _log_in(page, server, owner)
     page.goto(f"{server.url}/library/licenses/")

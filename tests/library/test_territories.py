@@ -123,3 +123,45 @@ def test_the_license_tables_say_where_each_license_runs(client, owner, studio, i
                                                ends_on=today + D(days=30), territories="hk mo"))
     page = logged_in(client, owner, "zh-hans").get(reverse("library:licenses"))
     assert "<td data-territories>中国香港、中国澳门</td>" in page.content.decode()
+
+
+def _ticked(body: str) -> set[str]:
+    """The territory codes a page's form has ticked."""
+    import re
+
+    return {m.group(1) for m in re.finditer(
+        r'<input type="checkbox" name="territories" value="([A-Z]{2})"[^>]*\bchecked\b', body)}
+
+
+def test_the_holder_ticks_territories_and_a_refused_form_keeps_the_ticks(client, holder):
+    holder_client = logged_in(client, holder, "en")
+    form = {"title": "Ticked", "original_author": "Me", "kind": "novel", "synopsis": "s",
+            "licensor_share": "0.25", "minimum_guarantee": "0", "term_months": "24",
+            "tags": ""}
+    blank = holder_client.get(reverse("library:ip_create")).content.decode()
+    assert _ticked(blank) == {"CN"} and "<legend>Territories</legend>" in blank
+    refused = holder_client.post(reverse("library:ip_create"),
+                                 {**form, "territories": ["WW", "JP"]})
+    assert refused.status_code == 400 and not IP.objects.exists()
+    body = html.unescape(refused.content.decode())
+    assert "WW (worldwide) already covers every other territory." in body
+    assert _ticked(body) == {"WW", "JP"}
+    nothing = holder_client.post(reverse("library:ip_create"), {**form})
+    assert nothing.status_code == 400
+    assert "Name at least one territory." in html.unescape(nothing.content.decode())
+    created = holder_client.post(reverse("library:ip_create"),
+                                 {**form, "territories": ["JP", "KR", "JP"]})
+    assert created.status_code == 302
+    ip = IP.objects.get()
+    assert ip.territories == "JP, KR"
+    edit = holder_client.get(reverse("library:ip_edit", args=[ip.slug])).content.decode()
+    assert _ticked(edit) == {"JP", "KR"}
+
+
+def test_the_application_form_offers_the_ips_territories_ticked(client, member, ip):
+    ip.territories = "HK, MO"
+    ip.save(update_fields=["territories"])
+    page = logged_in(client, member, "zh-hans").get(reverse("library:ip", args=[ip.slug]))
+    body = page.content.decode()
+    assert _ticked(body) == {"HK", "MO"}
+    assert "中国澳门</label>" in body and "“全球”已包含所有地区：请单独勾选。" in body
