@@ -7,6 +7,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from creators import queries as creator_queries
 from creators.models import Studio, User
 from revenue.models import Account
 from revenue.services import (
@@ -97,6 +98,11 @@ def decide_payout(payout_id: int, user: User, approve: bool,
     once. Raises Payout.DoesNotExist for an unknown id."""
     if not (user.is_finance or user.is_staff):
         raise PayoutError(_("Only finance decides payouts."))
+    payee = Payout.objects.filter(pk=payout_id).values_list("studio_id", flat=True).first()
+    if payee is not None and creator_queries.is_member(user, payee):
+        # Four eyes on money: whoever can request a studio's payout never approves it.
+        raise PayoutError(_("You are a member of this studio: another finance user decides "
+                            "its payouts."))
     state = Payout.State.APPROVED if approve else Payout.State.REJECTED
     with transaction.atomic():
         claimed = Payout.objects.filter(pk=payout_id, state=Payout.State.REQUESTED).update(

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from creators import queries as creator_queries
 from creators import services as creators
 from creators.models import Episode, Grade
 from review import checks, conf, fingerprint
@@ -131,10 +132,19 @@ def index_published(episode: Episode) -> int:
 # --- Claims ---------------------------------------------------------------------------
 
 
+def _require_outsider(user, episode: Episode) -> None:
+    """A reviewer never reviews their own studio's work: the grade sets the minimum
+    guarantee the platform advances to that studio."""
+    if creator_queries.is_member(user, episode.series.studio_id):
+        raise ValidationError(_("You are a member of this episode's studio: another "
+                                "reviewer decides it."), code="own_studio")
+
+
 def claim(item: ReviewItem, user) -> ReviewItem:
     """Holds the item for `user` until CLAIM_MINUTES from now. One conditional UPDATE:
     only an unclaimed item, an expired claim, or the user's own claim can be taken."""
     _require_reviewer(user)
+    _require_outsider(user, item.episode)
     now = timezone.now()
     taken = ReviewItem.objects.filter(
         Q(claimed_by__isnull=True) | Q(claim_expires_at__lte=now) | Q(claimed_by=user),
@@ -199,6 +209,7 @@ def _hold(item: ReviewItem, user) -> ReviewItem:
         raise ValidationError(_("This item was already decided."))
     if locked.claimed_by_id != user.pk or not locked.claim_active(timezone.now()):
         raise ValidationError(_("Claim the item before deciding."))
+    _require_outsider(user, locked.episode)  # the membership may be newer than the claim
     return locked
 
 

@@ -243,3 +243,24 @@ def test_finance_is_told_what_its_decision_did(client, funded, owner, decision, 
     payout.refresh_from_db()
     assert payout.state == state
     assert words in page
+
+
+def test_finance_never_decides_a_payout_to_its_own_studio(client, funded, owner):
+    """Four eyes on money: a finance user who is also a member of the payee studio can
+    request its payout but not approve it; another finance user can."""
+    insider = make_user("fin-insider", is_finance=True)
+    Membership.objects.create(studio=funded, user=insider, role="member")
+    payout, _ = request_payout(funded, owner, "300", "k")
+    with translation.override("en"), pytest.raises(PayoutError,
+                                                     match="another finance user decides"):
+        decide_payout(payout.pk, insider, approve=True)
+    client.force_login(insider)
+    with translation.override("zh-hans"):
+        page = client.post(reverse("dashboard:decide", args=[payout.pk]),
+                           {"decision": "approve"}, follow=True, HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert "其提现须由其他财务人员审批" in page.content.decode()
+    payout.refresh_from_db()
+    assert payout.state == "requested" and not LedgerEntry.objects.filter(kind="payout").exists()
+    decide_payout(payout.pk, make_user("fin", is_finance=True), approve=True)
+    payout.refresh_from_db()
+    assert payout.state == "approved"
