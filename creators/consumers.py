@@ -3,7 +3,12 @@
 Membership is checked on connect and again whenever it ends: every socket also joins its
 user's group, and a membership deleted, or a user deactivated or deleted, sends
 `access.revoked` there (creators.notify.revoke_sockets), which closes the sockets of that
-studio (or all of the user's) with 4403, so a removed member hears nothing more."""
+studio (or all of the user's) with 4403, so a removed member hears nothing more.
+
+A session's end closes its sockets too: every socket joins its session's group, and a
+logout sends `access.revoked` there. A password change closes all of the user's sockets
+with RECHECK: a page whose session is still valid reconnects, and one holding a session
+the change ended is refused when it tries (Channels checks the session's auth hash)."""
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
@@ -14,6 +19,7 @@ from django.utils.translation.trans_real import parse_accept_lang_header
 from creators.queries import is_member
 
 REFUSED = 4403  # the pages do not reconnect after this code
+RECHECK = 4001  # the pages reconnect, and the connect checks the session again
 
 
 def studio_group(studio_id: int) -> str:
@@ -22,6 +28,10 @@ def studio_group(studio_id: int) -> str:
 
 def user_group(user_id: int) -> str:
     return f"user-{user_id}"
+
+
+def session_group(session_key: str) -> str:
+    return f"session-{session_key}"
 
 
 def scope_language(scope) -> str:
@@ -61,6 +71,9 @@ class StudioAccessMixin:
         self.studio_id = studio_id
         self.language = scope_language(self.scope)
         self.groups_joined = [*groups, user_group(self.scope["user"].pk)]
+        session_key = getattr(self.scope.get("session"), "session_key", None)
+        if session_key:
+            self.groups_joined.append(session_group(session_key))
         for group in self.groups_joined:
             await self.channel_layer.group_add(group, self.channel_name)
 
@@ -74,7 +87,7 @@ class StudioAccessMixin:
             # reaches the groups meanwhile must not be forwarded.
             self.revoked = True
             await self.leave()
-            await self.close(code=REFUSED)
+            await self.close(code=RECHECK if event.get("recheck") else REFUSED)
 
     async def forward(self, event):
         if not self.revoked:

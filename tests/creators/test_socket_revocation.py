@@ -131,3 +131,52 @@ def test_leaving_one_studio_keeps_the_others_and_deactivation_closes_all(
     assert left_closed == ("closed", 4403)
     assert kept_heard == ("json", {"type": "still"})
     assert kept_closed == ("closed", 4403)
+
+
+def test_a_logout_closes_that_sessions_sockets_and_no_other(studio, member, transactional_db):
+    from django.urls import reverse
+
+    leaving, staying = Client(), Client()
+    leaving.force_login(member)
+    staying.force_login(member)
+
+    async def scenario():
+        gone = socket(f"/ws/studio/{studio.id}/", leaving.cookies["sessionid"].value)
+        kept = socket(f"/ws/studio/{studio.id}/", staying.cookies["sessionid"].value)
+        assert (await gone.connect())[0] and (await kept.connect())[0]
+        await database_sync_to_async(leaving.post)(reverse("logout"))
+        closed = await next_message(gone)
+        await database_sync_to_async(notify_studio)(studio.id, {"type": "after"})
+        heard = await next_message(kept)
+        await finish(kept)
+        return closed, heard
+
+    closed, heard = run_async(scenario)
+    assert closed == ("closed", 4403)
+    assert heard == ("json", {"type": "after"})
+
+
+def test_a_password_change_closes_the_sessions_it_ended(studio, member, transactional_db):
+    """Every socket of the user is closed with 4001 (check again): the one whose session the
+    change ended is refused when it reconnects, and nothing reaches it meanwhile."""
+    old_session = session_of(member)
+
+    async def scenario():
+        ws = socket(f"/ws/studio/{studio.id}/", old_session)
+        assert (await ws.connect())[0]
+
+        def change():
+            member.set_password("a-new-Passw0rd-after-a-leak")
+            member.save()
+        await database_sync_to_async(change)()
+        closed = await next_message(ws)
+        await database_sync_to_async(notify_studio)(studio.id, {"type": "secret"})
+        await ws.disconnect()
+        again = socket(f"/ws/studio/{studio.id}/", old_session)
+        connected, code = await again.connect()
+        await finish()
+        return closed, connected, code
+
+    closed, connected, code = run_async(scenario)
+    assert closed == ("closed", 4001)
+    assert not connected and code == 4403
