@@ -26,7 +26,10 @@ class QueueFilterForm(forms.Form):
 
 
 class ApproveForm(forms.Form):
-    grade = forms.ChoiceField(label=_("Grade"), choices=Grade.choices)
+    # No grade is preselected: S sets the largest minimum guarantee, and a reviewer who
+    # clicks Approve without choosing must be asked, not default to it.
+    grade = forms.ChoiceField(label=_("Grade"),
+                              choices=[("", _("Choose a grade"))] + list(Grade.choices))
     category = forms.ChoiceField(label=_("Category (confirm or correct)"),
                                  choices=Category.choices)
     publish_on = forms.DateField(label=_("Publish on"),

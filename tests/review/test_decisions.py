@@ -17,6 +17,19 @@ from review import services
 from review.models import Decision, ReviewItem
 
 
+def test_approving_asks_for_a_grade_and_none_is_preselected(client, submitted, reviewer):
+    client.force_login(reviewer)
+    client.post(reverse("review:claim", args=[submitted.pk]))
+    page = client.get(reverse("review:item", args=[submitted.pk])).content.decode()
+    assert '<option value="" selected>' in page.split('name="grade"')[1].split("</select>")[0]
+    client.post(reverse("review:decide", args=[submitted.pk, "approve"]),
+                {"category": "premium_2d", "publish_on": timezone.localdate()})
+    episode = submitted.episode
+    episode.refresh_from_db()
+    assert episode.status != "published" and not episode.grade
+    assert not Decision.objects.filter(episode=episode).exists()
+
+
 def test_approving_publishes_with_grade_and_corrected_category(client, submitted, reviewer):
     client.force_login(reviewer)
     client.post(reverse("review:claim", args=[submitted.pk]))
