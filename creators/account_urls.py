@@ -6,5 +6,10 @@ from creators import views
 
 urlpatterns = [
     path("signup/", views.signup, name="signup"),
+    path("invitations/", views.invitations, name="invitations"),
+    path("invitations/<int:pk>/accept/", views.invitation_answer, {"answer": "accept"},
+         name="invitation_accept"),
+    path("invitations/<int:pk>/decline/", views.invitation_answer, {"answer": "decline"},
+         name="invitation_decline"),
     path("", include("django.contrib.auth.urls")),
 ]

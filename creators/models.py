@@ -75,6 +75,50 @@ class Membership(models.Model):
         return f"{self.user} @ {self.studio} ({self.role})"
 
 
+class Invitation(models.Model):
+    """An owner's offer of a place in the studio: the person joins only by accepting it.
+
+    ``addressed_to`` keeps what the owner typed (a username or an email), so the owner's
+    list never turns an email into a username, and an address that names nobody reads the
+    same as one that names a person who has not answered yet."""
+
+    LIFETIME_DAYS = 14
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for an answer")
+        ACCEPTED = "accepted", _("Accepted")
+        DECLINED = "declined", _("Declined")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+
+    studio = models.ForeignKey(Studio, on_delete=models.CASCADE, related_name="invitations")
+    addressed_to = models.CharField(_("username or email"), max_length=254)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE,
+        related_name="invitations",
+    )
+    role = models.CharField(_("role"), max_length=10, choices=Membership.Role.choices,
+                            default=Membership.Role.MEMBER)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["studio", "addressed_to"], condition=models.Q(status="pending"),
+                name="invitation_one_pending_per_address",
+            )
+        ]
+        indexes = [models.Index(fields=["user", "status"], name="invitation_user_status")]
+
+    def __str__(self) -> str:
+        return f"{self.addressed_to} → {self.studio} ({self.status})"
+
+
 class Category(models.TextChoices):
     AI_REAL = "ai_real", _("AI simulated-human drama")
     PREMIUM_3D = "premium_3d", _("Premium 3D drama")

@@ -1,6 +1,6 @@
 """Reads about studios for views: which studios a user may act for."""
 
-from django.db.models import QuerySet
+from django.db.models import OuterRef, QuerySet, Subquery
 from django.http import Http404
 from django.utils.translation import gettext as _
 
@@ -8,9 +8,63 @@ from creators.models import Episode, Membership, Studio, User
 
 
 def studios_of(user: User) -> QuerySet[Studio]:
+    """The user's studios in the order they joined them: the one they started with first,
+    not the oldest studio that happens to count them as a member."""
     if not user.is_authenticated:
         return Studio.objects.none()
-    return Studio.objects.filter(memberships__user=user).order_by("created_at", "id")
+    joined = Membership.objects.filter(user=user, studio=OuterRef("pk")).values("created_at")
+    return Studio.objects.filter(memberships__user=user).order_by(Subquery(joined[:1]), "id")
+
+
+CHOSEN_STUDIO = "studio"  # session key: the studio whose pages the user last opened
+
+
+STUDIO_PAGES = ("creators", "generation", "storyboard", "dashboard")
+
+
+def current_studio(request) -> Studio | None:
+    """The studio the menu's links act for: the one whose pages the user opened last, while
+    they are still a member of it, else the first they joined."""
+    studios = studios_of(request.user)
+    session = getattr(request, "session", None)
+    match = getattr(request, "resolver_match", None)
+    opened = (match.kwargs.get("slug")
+              if match is not None and match.namespace in STUDIO_PAGES else None)
+    for slug in (opened, session.get(CHOSEN_STUDIO) if session is not None else None):
+        if not slug:
+            continue
+        studio = studios.filter(slug=slug).first()
+        if studio is not None:
+            if session is not None and slug == opened:
+                choose_studio(request, studio)
+            return studio
+    return studios.first()
+
+
+def choose_studio(request, studio: Studio) -> None:
+    if request.session.get(CHOSEN_STUDIO) != studio.slug:
+        request.session[CHOSEN_STUDIO] = studio.slug
+
+
+def invitations_for(user: User):
+    """Invitations waiting for this user's answer, newest first."""
+    from django.utils import timezone
+
+    from creators.models import Invitation
+
+    if not user.is_authenticated:
+        return Invitation.objects.none()
+    return (Invitation.objects.filter(user=user, status=Invitation.Status.PENDING,
+                                      expires_at__gt=timezone.now())
+            .select_related("studio", "invited_by").order_by("-created_at"))
+
+
+def invitations_sent(studio: Studio):
+    """The studio's invitations still open (expired ones show as expired until replaced)."""
+    from creators.models import Invitation
+
+    return (Invitation.objects.filter(studio=studio, status=Invitation.Status.PENDING)
+            .select_related("invited_by").order_by("-created_at"))
 
 
 def membership_or_404(user: User, studio_slug: str) -> Membership:

@@ -130,13 +130,12 @@ from pathlib import Path  # noqa: E402
 
 from django.conf import settings  # noqa: E402
 from django.core.exceptions import PermissionDenied, ValidationError  # noqa: E402
-from django.db.models import Q  # noqa: E402
 from django.utils import timezone  # noqa: E402
 from django.utils.translation import gettext as _  # noqa: E402
 from django.utils.translation import gettext_noop, ngettext, pgettext  # noqa: E402
 
 from creators import conf, media  # noqa: E402
-from creators.models import Series, Upload  # noqa: E402
+from creators.models import Invitation, Series, Upload  # noqa: E402
 
 log = logging.getLogger(__name__)
 
@@ -166,21 +165,100 @@ def update_payout_details(membership: Membership, details: str) -> Studio:
     return studio
 
 
+def _address(who: str) -> str:
+    who = who.strip()
+    return who.lower() if "@" in who else who
+
+
+def _named_by(address: str) -> User | None:
+    if "@" in address:
+        return User.objects.filter(email__iexact=address, is_active=True).order_by("pk").first()
+    return User.objects.filter(username=address, is_active=True).first()
+
+
 @transaction.atomic
 def invite_member(membership: Membership, who: str, role: str = Membership.Role.MEMBER
-                  ) -> Membership:
-    """Adds an existing user, found by username or email, to the studio."""
+                  ) -> Invitation:
+    """Offers a place in the studio to the person a username or email names.
+
+    Nobody joins a studio without saying yes: the invitee accepts on their invitations page.
+    The owner hears the same thing whether or not the address names an account, so the form
+    cannot be used to learn who is registered or which username an email belongs to."""
     _require_owner(membership)
-    who = who.strip()
-    user = User.objects.filter(Q(username=who) | Q(email__iexact=who), is_active=True).first()
-    if user is None or not who:
-        raise ValidationError(_("No user with that username or email."))
-    added, created = Membership.objects.get_or_create(
-        studio=membership.studio, user=user, defaults={"role": role}
+    address = _address(who)
+    if not address:
+        raise ValidationError(_("Enter a username or email."))
+    if role not in Membership.Role.values:
+        raise ValidationError(_("Unknown role."))
+    studio = membership.studio
+    user = _named_by(address)
+    if user is not None and Membership.objects.filter(studio=studio, user=user).exists():
+        raise ValidationError(_("%(who)s is already a member.") % {"who": address})
+    now = timezone.now()
+    waiting = (Invitation.objects.select_for_update()
+               .filter(studio=studio, addressed_to=address, status=Invitation.Status.PENDING)
+               .first())
+    if waiting is not None and waiting.expires_at > now:
+        raise ValidationError(_("An invitation to %(who)s is already waiting for an answer.")
+                              % {"who": address})
+    if waiting is not None:  # expired: it makes way for the new one
+        waiting.status, waiting.decided_at = Invitation.Status.WITHDRAWN, now
+        waiting.save(update_fields=["status", "decided_at"])
+    return Invitation.objects.create(
+        studio=studio, addressed_to=address, user=user, role=role,
+        invited_by=membership.user,
+        expires_at=now + datetime.timedelta(days=Invitation.LIFETIME_DAYS),
     )
-    if not created:
-        raise ValidationError(_("%(user)s is already a member.") % {"user": user.username})
-    return added
+
+
+def _open_invitation(user: User, pk: int) -> Invitation:
+    """The user's own pending invitation, locked; anyone else's reads as missing."""
+    from django.http import Http404
+
+    invitation = (Invitation.objects.select_for_update().select_related("studio")
+                  .filter(pk=pk, user=user, status=Invitation.Status.PENDING).first())
+    if invitation is None or not user.is_active:
+        raise Http404
+    if invitation.expires_at <= timezone.now():
+        raise ValidationError(_("This invitation has expired; ask the studio for a new one."))
+    return invitation
+
+
+@transaction.atomic
+def accept_invitation(user: User, pk: int) -> Membership:
+    invitation = _open_invitation(user, pk)
+    joined, _created = Membership.objects.get_or_create(
+        studio=invitation.studio, user=user, defaults={"role": invitation.role}
+    )
+    # Two invitations can name the same person (by username and by email): one yes
+    # answers both.
+    Invitation.objects.filter(
+        studio=invitation.studio, user=user, status=Invitation.Status.PENDING
+    ).update(status=Invitation.Status.ACCEPTED, decided_at=timezone.now())
+    return joined
+
+
+@transaction.atomic
+def decline_invitation(user: User, pk: int) -> Invitation:
+    invitation = _open_invitation(user, pk)
+    invitation.status, invitation.decided_at = Invitation.Status.DECLINED, timezone.now()
+    invitation.save(update_fields=["status", "decided_at"])
+    return invitation
+
+
+@transaction.atomic
+def withdraw_invitation(membership: Membership, pk: int) -> Invitation:
+    _require_owner(membership)
+    invitation = (Invitation.objects.select_for_update()
+                  .filter(pk=pk, studio=membership.studio, status=Invitation.Status.PENDING)
+                  .first())
+    if invitation is None:
+        from django.http import Http404
+
+        raise Http404
+    invitation.status, invitation.decided_at = Invitation.Status.WITHDRAWN, timezone.now()
+    invitation.save(update_fields=["status", "decided_at"])
+    return invitation
 
 
 def _owners_left(studio_id: int, without: int) -> int:

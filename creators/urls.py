@@ -15,6 +15,8 @@ urlpatterns = [
     path("<slug:slug>/members/", views.studio_members, name="members"),
     path("<slug:slug>/members/<int:pk>/remove/", views.member_remove, name="member_remove"),
     path("<slug:slug>/members/<int:pk>/role/", views.member_role, name="member_role"),
+    path("<slug:slug>/invitations/<int:pk>/withdraw/", views.invitation_withdraw,
+         name="invitation_withdraw"),
     path("<slug:slug>/series/", views.series_list, name="series_list"),
     path("<slug:slug>/series/new/", views.series_create, name="series_create"),
     path("<slug:slug>/series/<slug:series_slug>/", views.series_detail, name="series"),

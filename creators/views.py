@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -24,13 +25,16 @@ from creators.forms import (
 )
 from creators.models import Membership, Upload
 from creators.queries import (
+    choose_studio,
+    current_studio,
     episode_or_404,
+    invitations_for,
+    invitations_sent,
     membership_or_404,
     owner_membership_or_403,
     probe_summary,
     series_of,
     series_or_404,
-    studios_of,
     upload_or_404,
 )
 
@@ -55,8 +59,9 @@ def signup(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def home_redirect(request: HttpRequest) -> HttpResponse:
-    """Where a logged-in user lands: their first studio, or the home page if they have none."""
-    studio = studios_of(request.user).first()
+    """Where a logged-in user lands: the studio they last worked in, else the first they
+    joined, or the home page if they have none."""
+    studio = current_studio(request)
     if studio is None:
         return redirect("home")
     return redirect("creators:studio", slug=studio.slug)
@@ -122,20 +127,62 @@ def studio_members(request: HttpRequest, slug: str) -> HttpResponse:
         owner_membership_or_403(request.user, slug)
         if form.is_valid():
             try:
-                added = services.invite_member(
+                invitation = services.invite_member(
                     membership, form.cleaned_data["who"], form.cleaned_data["role"]
                 )
             except ValidationError as error:
                 form.add_error("who", error.messages)
             else:
-                messages.success(request, _("%(user)s joined the studio.")
-                                 % {"user": added.user.username})
+                messages.success(request, _(
+                    "Invitation sent to %(who)s. If that is someone's account, they see it "
+                    "on their invitations page and join once they accept."
+                ) % {"who": invitation.addressed_to})
                 return redirect("creators:members", slug=slug)
+    owner = membership.role == Membership.Role.OWNER
     return render(request, "creators/members.html", {
         "studio": studio, "membership": membership, "form": form,
         "memberships": studio.memberships.select_related("user").order_by("created_at"),
         "roles": Membership.Role.choices,
+        "invitations": invitations_sent(studio) if owner else (),
+        "now": timezone.now(),
     })
+
+
+@login_required
+@require_POST
+def invitation_withdraw(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    membership = owner_membership_or_403(request.user, slug)
+    invitation = services.withdraw_invitation(membership, pk)
+    messages.success(request, _("The invitation to %(who)s is withdrawn.")
+                     % {"who": invitation.addressed_to})
+    return redirect("creators:members", slug=slug)
+
+
+@login_required
+def invitations(request: HttpRequest) -> HttpResponse:
+    """Invitations waiting for the user's answer: nobody joins a studio without a yes."""
+    return render(request, "creators/invitations.html",
+                  {"invitations": invitations_for(request.user)})
+
+
+@login_required
+@require_POST
+def invitation_answer(request: HttpRequest, pk: int, answer: str) -> HttpResponse:
+    try:
+        if answer == "accept":
+            joined = services.accept_invitation(request.user, pk)
+        else:
+            invitation = services.decline_invitation(request.user, pk)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("invitations")
+    if answer == "accept":
+        choose_studio(request, joined.studio)
+        messages.success(request, _("You joined %(studio)s.") % {"studio": joined.studio.name})
+        return redirect("creators:studio", slug=joined.studio.slug)
+    messages.success(request, _("You declined the invitation to %(studio)s.")
+                     % {"studio": invitation.studio.name})
+    return redirect("invitations")
 
 
 def _target_membership(membership: Membership, pk: int) -> Membership:

@@ -16,14 +16,14 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from creators.models import Episode, Studio
-from creators.queries import membership_or_404, studios_of
+from creators.queries import current_studio, membership_or_404
 from generation import credits, queries, services
 from generation.forms import GrantForm, KeyframeForm, ShotForm
 
 
 @login_required
 def index(request: HttpRequest) -> HttpResponse:
-    studio = studios_of(request.user).first()
+    studio = current_studio(request)
     if studio is None:
         raise Http404
     return redirect("generation:studio_jobs", slug=studio.slug)

@@ -5,7 +5,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from creators.models import Membership, Studio
+from creators.models import Invitation, Membership, Studio
 from tests.conftest import make_user
 from tests.creators.conftest import make_png
 
@@ -55,15 +55,20 @@ def test_an_owner_keeps_payout_details_that_the_studio_page_never_shows(client, 
 
 
 def test_an_owner_invites_by_username_or_email(client, owner, studio):
-    make_user("yue")
-    make_user("xin")
+    yue, xin = make_user("yue"), make_user("xin")
     client.force_login(owner)
     client.cookies["django_language"] = "en"
     url = reverse("creators:members", args=["dawn"])
     client.post(url, {"who": "YUE@example.com", "role": "member"})
     client.post(url, {"who": "xin", "role": "owner"})
-    unknown = client.post(url, {"who": "nobody", "role": "member"})
-    assert "No user with that username or email." in unknown.content.decode()
+    client.post(url, {"who": "nobody", "role": "member"})
+    invited = dict(Invitation.objects.filter(studio=studio)
+                   .values_list("addressed_to", "user__username"))
+    assert invited == {"yue@example.com": "yue", "xin": "xin", "nobody": None}
+    for user in (yue, xin):
+        invitation = Invitation.objects.get(studio=studio, user=user)
+        client.force_login(user)
+        client.post(reverse("invitation_accept", args=[invitation.pk]))
     roles = dict(Membership.objects.filter(studio=studio).values_list("user__username", "role"))
     assert roles == {"owner": "owner", "yue": "member", "xin": "owner"}
 

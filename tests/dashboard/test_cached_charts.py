@@ -10,7 +10,7 @@ from django.contrib.auth import SESSION_KEY
 from django.urls import reverse
 
 from creators.models import Membership, Studio, User
-from creators.services import invite_member, remove_member
+from creators.services import accept_invitation, invite_member, remove_member
 from dashboard import cached
 from dashboard.services import decide_payout, request_payout
 from tests.conftest import PASSWORD, make_user
@@ -109,7 +109,10 @@ def test_an_outsider_never_gets_the_cached_body(client, funded, owner, outsider)
 def test_an_invited_outsider_is_let_in_at_once(client, funded, owner, outsider, studio):
     client.force_login(outsider)
     assert client.get(data_url()).status_code == 404  # the refusal is cached too
-    invite_member(Membership.objects.get(studio=studio, user=owner), outsider.username)
+    invitation = invite_member(Membership.objects.get(studio=studio, user=owner),
+                               outsider.username)
+    assert client.get(data_url()).status_code == 404  # invited is not yet a member
+    accept_invitation(outsider, invitation.pk)
     assert client.get(data_url()).status_code == 200
 
 
