@@ -64,6 +64,21 @@ def _ms(started: float) -> float:
     return round((time.monotonic() - started) * 1000, 1)
 
 
+def _public(checks: dict) -> dict:
+    """What anyone may read: each check's state and timing, how many workers serve each
+    queue. Worker hostnames and error texts (which can name hosts, users and ports) are for
+    staff."""
+    public = {}
+    for name, check in checks.items():
+        shown = {key: value for key, value in check.items() if key in ("ok", "vendor", "ms")}
+        if "queues" in check:
+            shown["workers"] = {queue: len(names) for queue, names in check["queues"].items()}
+        if not check["ok"]:
+            shown["error"] = "unavailable"
+        public[name] = shown
+    return public
+
+
 @never_cache
 def health(request: HttpRequest) -> JsonResponse:
     checks = {"database": _check_database(), "redis": _check_redis()}
@@ -72,4 +87,6 @@ def health(request: HttpRequest) -> JsonResponse:
         _check_workers() if checks["redis"]["ok"] else {"ok": False, "error": "no broker"}
     )
     ok = all(check["ok"] for check in checks.values())
+    if not (request.user.is_authenticated and request.user.is_staff):
+        checks = _public(checks)
     return JsonResponse({"ok": ok, "checks": checks}, status=200 if ok else 503)

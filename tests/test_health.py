@@ -3,6 +3,8 @@
 import pytest
 from django.urls import reverse
 
+from tests.conftest import make_user
+
 
 @pytest.mark.django_db
 def test_it_reports_missing_workers_as_unhealthy(client):
@@ -22,6 +24,11 @@ def test_it_is_all_green_with_both_workers(client, start_worker):
     body = response.json()
     assert response.status_code == 200, body
     assert body["ok"] is True
+    # Anyone learns how many workers serve each queue, never their hostnames.
+    assert body["checks"]["workers"]["workers"] == {"gpu": 1, "cpu": 1}
+    assert "health@" not in response.content.decode()
+    client.force_login(make_user("ops", is_staff=True))
+    body = client.get(reverse("health")).json()
     assert any(w.startswith("gpu-health@") for w in body["checks"]["workers"]["queues"]["gpu"])
     assert any(w.startswith("cpu-health@") for w in body["checks"]["workers"]["queues"]["cpu"])
 
@@ -31,4 +38,7 @@ def test_it_reports_an_unreachable_redis(client, settings):
     settings.REDIS_URL = "redis://127.0.0.1:1/0"
     response = client.get(reverse("health"))
     assert response.status_code == 503
-    assert response.json()["checks"]["redis"]["ok"] is False
+    assert response.json()["checks"]["redis"] == {"ok": False, "error": "unavailable"}
+    client.force_login(make_user("ops", is_staff=True))
+    staff = client.get(reverse("health")).json()["checks"]["redis"]
+    assert staff["ok"] is False and "127.0.0.1:1" in staff["error"]  # staff see why
