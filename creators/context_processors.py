@@ -8,6 +8,16 @@ from creators.queries import invitations_for
 def current_studio(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
-        return {"current_studio": None, "invitations_waiting": 0}
-    return {"current_studio": acting_for(request),
-            "invitations_waiting": invitations_for(user).count()}
+        return {"current_studio": None, "invitations_waiting": 0, "earns": False}
+    studio = acting_for(request)
+    return {"current_studio": studio,
+            "invitations_waiting": invitations_for(user).count(),
+            "earns": _earns(user, studio)}
+
+
+def _earns(user, studio) -> bool:
+    """Whether the earnings and revenue pages have anything for this user: a studio's
+    money, a rights holder's share, or finance's books."""
+    if studio is not None or user.is_finance or user.is_staff or user.is_rights_holder:
+        return True
+    return user.ips.exists()

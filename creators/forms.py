@@ -14,7 +14,10 @@ from creators.models import Episode, Membership, Series, Studio, User
 
 
 class SignUpForm(UserCreationForm):
-    email = forms.EmailField(label=_("Email"), required=True)
+    email = forms.EmailField(label=_("Email"), required=True, error_messages={
+        "invalid": _("Enter an email address such as name@example.com."),
+        "required": _("Enter your email address; password resets are sent to it."),
+    })
     studio_name = forms.CharField(
         label=_("Studio name"),
         max_length=120,

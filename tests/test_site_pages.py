@@ -258,3 +258,30 @@ def test_a_phone_lays_the_main_links_out_in_rows_under_the_brand(asgi_server, ch
     assert probe["links"] >= 5, probe
     assert probe["rows"] <= 2 and probe["header"] <= 160, probe
     assert probe["page"] <= probe["viewport"], probe
+
+
+def test_the_menu_and_home_page_offer_what_each_role_has(client, db):
+    """A reviewer with no studio is sent to the queue, not round in a loop through 'my
+    studio', and is not shown earnings and revenue pages that hold nothing for them."""
+    reviewer = make_user("judge", is_reviewer=True, is_creator=False)
+    client.force_login(reviewer)
+    client.cookies["django_language"] = "en"
+    home = client.get(reverse("home")).content.decode()
+    assert reverse("review:index") in home and "Open the review queue" in home
+    assert "Go to my studio" not in home
+    assert 'data-nav="dashboard"' not in home and 'data-nav="revenue"' not in home
+
+    fin = make_user("fin", is_finance=True, is_creator=False)
+    client.force_login(fin)
+    home = client.get(reverse("home")).content.decode()
+    assert 'data-nav="dashboard"' in home and 'data-nav="revenue"' in home
+    assert "Open finance" in home and "Go to my studio" not in home
+
+    from creators.services import create_studio
+
+    maker = make_user("maker")
+    create_studio(maker, "Maker", slug="maker")
+    client.force_login(maker)
+    home = client.get(reverse("home")).content.decode()
+    assert f'href="{reverse("creators:studio", args=["maker"])}"' in home
+    assert 'data-nav="dashboard"' in home

@@ -65,3 +65,13 @@ def test_password_reset_sends_a_link(client, owner, mailoutbox):
     client.post(reverse("password_reset"), {"email": owner.email})
     assert len(mailoutbox) == 1
     assert "/accounts/reset/" in mailoutbox[0].body
+
+
+def test_a_bad_email_is_refused_in_the_readers_language(client):
+    client.cookies["django_language"] = "zh-hans"
+    page = signup(client, email="xiaoyu-at-example").content.decode()
+    assert "请输入有效的邮箱地址，例如 name@example.com。" in page and "Email" not in page
+    client.cookies["django_language"] = "en"
+    assert "Enter an email address such as name@example.com." in signup(
+        client, email="xiaoyu-at-example").content.decode()
+    assert not User.objects.filter(username="xiaoyu").exists()
