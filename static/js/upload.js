@@ -28,7 +28,8 @@
     this.bar = box.querySelector(".progress .bar");
     this.state = box.querySelector(".upload-state");
     var self = this;
-    box.querySelector("input[type=file]").addEventListener("change", function (e) {
+    this.input = box.querySelector("input[type=file]");
+    this.input.addEventListener("change", function (e) {
       if (e.target.files.length) self.start(e.target.files[0]);
     });
   }
@@ -46,7 +47,27 @@
 
   Uploader.prototype.show = function (offset, size) {
     this.bar.style.width = (size ? Math.floor(100 * offset / size) : 0) + "%";
+    this.bar.parentNode.classList.remove("failed");
     this.box.dataset.offset = offset;
+  };
+
+  function megabytes(bytes) {
+    return (bytes / (1024 * 1024)).toFixed(bytes < 10 * 1024 * 1024 ? 1 : 0) + " MB";
+  }
+
+  function sent(offset, size) {
+    return Math.floor(100 * offset / Math.max(size, 1)) + "% (" + megabytes(offset) + " / " +
+      megabytes(size) + ")";
+  }
+
+  // A refused file empties the bar (nothing of it was kept) and frees the file input, so
+  // choosing the same file again, once fixed, starts a new upload.
+  Uploader.prototype.fail = function (text) {
+    this.busy = false;
+    this.bar.style.width = "0%";
+    this.bar.parentNode.classList.add("failed");
+    this.input.value = "";
+    this.say(text, "error");
   };
 
   // The upload id to continue with and the server's offset, or a new upload.
@@ -57,7 +78,7 @@
     return resume.then(function (r) {
       if (r.status === 200 && r.data.status === "receiving") {
         self.box.dataset.resumedFrom = r.data.offset;
-        self.say(gettext("Resuming at") + " " + r.data.offset + " / " + file.size);
+        self.say(gettext("Resuming at") + " " + sent(r.data.offset, file.size));
         return r.data;
       }
       localStorage.removeItem(key);
@@ -89,11 +110,10 @@
           detail: { kind: self.kind, episode: result.data.episode }
         }));
       } else {
-        self.say(result.data.error || ("HTTP " + result.status), "error");
+        self.fail(result.data.error || ("HTTP " + result.status));
       }
     }).catch(function (error) {
-      self.busy = false;
-      self.say(error.message, "error");
+      self.fail(error.message);
     });
   };
 
@@ -123,7 +143,7 @@
       if (r.status === 200 || (r.status === 409 && r.data.offset !== undefined)) {
         offset = r.data.offset;
         this.show(offset, file.size);
-        this.say(gettext("Uploading…") + " " + offset + " / " + file.size);
+        this.say(gettext("Uploading…") + " " + sent(offset, file.size));
       } else {
         return r;
       }

@@ -112,3 +112,25 @@ def test_a_creator_uploads_resumes_after_a_cut_and_submits(small_chunk_server, s
     page.wait_for_load_state()
     page.wait_for_selector("[data-testid=episode-status]")
     assert Episode.objects.get(pk=episode.pk).status == Episode.Status.SUBMITTED
+
+
+def test_a_refused_file_empties_the_bar_and_the_same_name_can_be_sent_again(
+        transactional_db, small_chunk_server, page, owner, episode, studio, tmp_path):
+    server = small_chunk_server
+    _log_in(page, server, owner)
+    fake = tmp_path / "ep1.mp4"
+    fake.write_bytes(b"not a video at all " * 4096)  # several chunks, refused by content
+    page.goto(f"{server.url}/studio/dawn/episodes/{episode.ref}/")
+    page.set_input_files("[data-testid=video-file]", str(fake))
+    page.wait_for_selector("[data-testid=video-uploader][data-state=error]")
+    uploader = page.locator("[data-testid=video-uploader]")
+    assert uploader.locator(".progress").get_attribute("class") == "progress failed"
+    assert uploader.locator(".progress .bar").evaluate("bar => bar.style.width") == "0%"
+    assert page.locator("[data-testid=video-file]").evaluate("input => input.value") == ""
+    assert not Episode.objects.get(pk=episode.pk).video
+
+    fake.write_bytes(make_video())  # the creator fixes the file and picks it again
+    page.set_input_files("[data-testid=video-file]", str(fake))
+    page.wait_for_selector("[data-testid=video-uploader][data-state=ok]")
+    assert uploader.locator(".progress").get_attribute("class") == "progress"
+    assert Episode.objects.get(pk=episode.pk).video
