@@ -37,6 +37,13 @@ class KeyframeForm(ErrorSummaryForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["model"].choices = _model_choices(registry.KEYFRAME)
+        # An empty box runs the model's own number of steps: say what that number is.
+        defaults = [spec.defaults["steps"] for spec in registry.of_kind(registry.KEYFRAME)
+                    if spec.defaults.get("steps")]
+        if defaults:
+            self.fields["steps"].widget.attrs["placeholder"] = str(defaults[0])
+            self.fields["steps"].help_text = gettext("Empty: the model's default (%(steps)s).") % {
+                "steps": " / ".join(str(n) for n in dict.fromkeys(defaults))}
 
     def params(self) -> dict:
         data = self.cleaned_data

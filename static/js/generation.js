@@ -24,6 +24,32 @@
       .catch(function () {});
   }
 
+  // A keyframe that finishes can start (or end) a shot: the shot form takes the server's
+  // fresh list of keyframes without a reload, keeping what the user has typed and chosen.
+  function refreshShotForm() {
+    const form = document.querySelector('[data-testid="shot-form"]');
+    if (!form) return;
+    fetch(location.href, {credentials: "same-origin"})
+      .then(function (r) { return r.ok ? r.text() : null; })
+      .then(function (html) {
+        if (!html) return;
+        const fresh = new DOMParser().parseFromString(html, "text/html")
+          .querySelector('[data-testid="shot-form"]');
+        const current = document.querySelector('[data-testid="shot-form"]');
+        if (!fresh || !current) return;
+        if (!current.querySelector("select[name=first_job]")) { current.replaceWith(fresh); return; }
+        ["first_job", "last_job"].forEach(function (name) {
+          const mine = current.querySelector("select[name=" + name + "]");
+          const theirs = fresh.querySelector("select[name=" + name + "]");
+          if (!mine || !theirs) return;
+          const chosen = mine.value;
+          mine.innerHTML = theirs.innerHTML;
+          if (mine.querySelector('option[value="' + chosen + '"]')) mine.value = chosen;
+        });
+      })
+      .catch(function () {});
+  }
+
   function renderOutputs(card, outputs) {
     const box = el(card, "outputs");
     if (!box || !outputs || !outputs.length || box.children.length) return;
@@ -83,6 +109,7 @@
       if (ev.state === "succeeded") {
         el(card, "bar").style.width = "100%";
         const img = el(card, "preview"); if (img) img.hidden = true;
+        if (card.dataset.kind === "keyframe") refreshShotForm();
       }
       renderOutputs(card, ev.outputs);
       fillProvenance(card.dataset.jobId);

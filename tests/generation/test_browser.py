@@ -41,8 +41,13 @@ def test_a_creator_watches_a_keyframe_being_made(gpu_worker, module_server, page
     form = page.get_by_test_id("keyframe-form")
     form.locator("textarea[name=prompt]").fill("月下竹林，少女回眸")
     form.locator("input[name=steps]").fill("14")
+    shot_form = page.get_by_test_id("shot-form")
+    assert shot_form.locator("select[name=first_job]").count() == 0  # no keyframe yet
     form.locator("button[type=submit]").click()
     page.get_by_test_id("output").first.wait_for(state="visible", timeout=40000)
+    # The finished keyframe can start a shot at once: the form offers it, no reload.
+    shot_form.locator(f"select[name=first_job] option[value='{Job.objects.get().pk}']").wait_for(
+        state="attached", timeout=10000)
 
     log = page.evaluate("window.__log")
     first_output = next(i for i, (kind, _) in enumerate(log) if kind == "output")

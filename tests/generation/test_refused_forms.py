@@ -116,3 +116,16 @@ def test_no_new_work_is_generated_for_an_episode_in_review_or_published(owner_cl
     assert Job.objects.count() == 1 and credits.balance(studio) == balance
     shown = owner_client.get(page).content.decode()
     assert 'data-testid="generation-closed"' in shown and 'name="prompt"' not in shown
+
+
+def test_the_steps_box_says_what_empty_means():
+    from django.utils import translation
+
+    from generation.forms import KeyframeForm
+
+    with translation.override("en"):
+        steps = KeyframeForm()["steps"]
+        assert steps.field.widget.attrs["placeholder"] == "8"  # the tiny model's own count
+        assert steps.help_text == "Empty: the model's default (8)."
+    with translation.override("zh-hans"):
+        assert KeyframeForm()["steps"].help_text == "留空：使用模型的默认步数（8）。"
