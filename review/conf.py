@@ -24,3 +24,6 @@ MIN_SECONDS = env_int("REVIEW_MIN_SECONDS", 60)
 MAX_SECONDS = env_int("REVIEW_MAX_SECONDS", 180)
 # A hook line longer than this cannot be read in the first three seconds.
 HOOK_MAX_CHARS = env_int("REVIEW_HOOK_MAX_CHARS", 24)
+# The longest note a reviewer may write with a decision (checked by the forms and again
+# by the services, so no caller stores a longer one).
+NOTE_MAX_CHARS = env_int("REVIEW_NOTE_MAX_CHARS", 2000)

@@ -1,19 +1,67 @@
 """Forms of the review pages: queue filters and the three decisions."""
 
 from django import forms
+from django.core.validators import MaxLengthValidator
+from django.db.models import Count, Q
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from creators.models import Category, Episode, Grade
-from review.models import Decision
+from creators.models import Category, Episode, Grade, Series, Studio
+from review import conf
+from review.models import Decision, ReviewItem
 from review.queries import FLAG_LABELS
+
+# The largest id a filter accepts (a 64-bit primary key); past it a lookup would overflow.
+MAX_ID = 2**63 - 1
+
+
+def _raw_id(value) -> int | None:
+    """The id a filter's raw query value names, or None when it names none."""
+    try:
+        number = int(str(value).strip())
+    except (TypeError, ValueError):
+        return None
+    return number if 1 <= number <= MAX_ID else None
+
+
+class _StudioChoice(forms.ModelChoiceField):
+    """A studio by name; the slug is added where another studio has the same name."""
+
+    shared_names: frozenset = frozenset()
+
+    def label_from_instance(self, obj):
+        return studio_label(obj, self.shared_names)
+
+
+class _SeriesChoice(forms.ModelChoiceField):
+    """A series by title, with the name of its studio."""
+
+    shared_names: frozenset = frozenset()
+
+    def label_from_instance(self, obj):
+        return f"{obj.title} · {studio_label(obj.studio, self.shared_names)}"
+
+
+def studio_label(studio: Studio, shared_names) -> str:
+    return f"{studio.name} ({studio.slug})" if studio.name in shared_names else studio.name
 
 
 class QueueFilterForm(forms.Form):
+    """The queue's filters. Studio and series are picked by name; the option values are
+    their ids, so the queue's URLs (?studio=ID&series=ID) stay as they were. The lists
+    hold the studios and series that have episodes waiting in the queue (the series of
+    the chosen studio only), plus the one a URL names, so a bookmarked filter whose queue
+    has emptied still reads; an id of nothing, or not a number, is an error."""
+
     category = forms.ChoiceField(label=_("Category"), required=False,
                                  choices=[("", _("All"))] + list(Category.choices))
-    studio = forms.IntegerField(label=_("Studio"), required=False, min_value=1)
-    series = forms.IntegerField(label=_("Series"), required=False, min_value=1)
+    studio = _StudioChoice(label=_("Studio"), required=False, empty_label=_("All"),
+                           queryset=Studio.objects.none(), error_messages={
+                               "invalid_choice": _("Unknown studio: choose one from the list.")})
+    series = _SeriesChoice(label=_("Series"), required=False, empty_label=_("All"),
+                           queryset=Series.objects.none(), error_messages={
+                               "invalid_choice": _("Unknown series: choose one from the list.")})
     source = forms.ChoiceField(label=_("Source"), required=False,
                                choices=[("", _("All")),
                                         (Episode.Source.GENERATED, _("Generated")),
@@ -24,8 +72,63 @@ class QueueFilterForm(forms.Form):
     page = forms.IntegerField(required=False, min_value=1, max_value=10**6,
                               widget=forms.HiddenInput)
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        data = self.data if self.is_bound else {}
+        chosen_studio = _raw_id(data.get("studio"))
+        chosen_series = _raw_id(data.get("series"))
+        queued = ReviewItem.objects.filter(state=ReviewItem.State.OPEN)
 
-class ApproveForm(forms.Form):
+        studios = Q(pk__in=queued.values("studio_id"))
+        if chosen_studio:
+            studios |= Q(pk=chosen_studio)
+        self.fields["studio"].queryset = (Studio.objects.filter(studios)
+                                          .order_by("name", "slug"))
+
+        in_queue = queued.filter(studio_id=chosen_studio) if chosen_studio else queued
+        series = Q(pk__in=in_queue.values("series_id"))
+        if chosen_series:
+            series |= Q(pk=chosen_series)
+        self.fields["series"].queryset = (Series.objects.filter(series).select_related("studio")
+                                          .order_by("title", "studio__name", "id"))
+
+        # A listed studio whose name another studio has too reads with its slug, in both
+        # lists (a series's studio is a listed one, or the studio of the chosen series).
+        listed = Studio.objects.filter(studios | Q(series__in=self.fields["series"].queryset))
+        shared = frozenset(Studio.objects.filter(name__in=listed.values("name"))
+                           .values("name").annotate(n=Count("id")).filter(n__gt=1)
+                           .values_list("name", flat=True))
+        self.fields["studio"].shared_names = self.fields["series"].shared_names = shared
+
+    def clean(self):
+        data = super().clean()
+        studio, series = data.get("studio"), data.get("series")
+        if studio and series and series.studio_id != studio.pk:
+            self.add_error("series", gettext("This series belongs to another studio."))
+        return data
+
+
+def _note_field(label, required: bool) -> forms.CharField:
+    """A decision's note, at most conf.NOTE_MAX_CHARS characters. The limit is checked on
+    the server, not by a maxlength attribute: a browser would cut a pasted note short
+    without a word, where the form says what is too long and keeps every character."""
+    return forms.CharField(
+        label=label, required=required, widget=forms.Textarea(attrs={"rows": 2}),
+        validators=[MaxLengthValidator(conf.NOTE_MAX_CHARS, message=_(
+            "A note can have at most %(limit_value)d characters; this one has "
+            "%(show_value)d. Shorten it and send it again."))])
+
+
+class _NoteHelp:
+    """Tells the reviewer the note's limit before they write (in the page's language)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["note"].help_text = gettext("At most %(n)d characters.") % {
+            "n": conf.NOTE_MAX_CHARS}
+
+
+class ApproveForm(_NoteHelp, forms.Form):
     # No grade is preselected: S sets the largest minimum guarantee, and a reviewer who
     # clicks Approve without choosing must be asked, not default to it.
     grade = forms.ChoiceField(label=_("Grade"),
@@ -35,8 +138,7 @@ class ApproveForm(forms.Form):
     publish_on = forms.DateField(label=_("Publish on"),
                                  widget=forms.DateInput(attrs={"type": "date"},
                                                         format="%Y-%m-%d"))
-    note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(
-        attrs={"rows": 2}))
+    note = _note_field(_("Note"), required=False)
 
     def clean_publish_on(self):
         day = self.cleaned_data["publish_on"]
@@ -45,15 +147,14 @@ class ApproveForm(forms.Form):
         return day
 
 
-class RejectForm(forms.Form):
+class RejectForm(_NoteHelp, forms.Form):
     reasons = forms.MultipleChoiceField(label=_("Reasons"), choices=Decision.Reason.choices,
                                         widget=forms.CheckboxSelectMultiple)
-    note = forms.CharField(label=_("Note"), widget=forms.Textarea(attrs={"rows": 2}))
+    note = _note_field(_("Note"), required=True)
 
 
-class ChangesForm(forms.Form):
+class ChangesForm(_NoteHelp, forms.Form):
     reasons = forms.MultipleChoiceField(label=_("Reasons"), required=False,
                                         choices=Decision.Reason.choices,
                                         widget=forms.CheckboxSelectMultiple)
-    note = forms.CharField(label=_("What should change"),
-                           widget=forms.Textarea(attrs={"rows": 2}))
+    note = _note_field(_("What should change"), required=True)

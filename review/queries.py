@@ -43,10 +43,10 @@ def queue(filters: dict, page: int = 1) -> tuple[list[ReviewItem], bool]:
     items = ReviewItem.objects.filter(state=ReviewItem.State.OPEN)
     if filters.get("category"):
         items = items.filter(category=filters["category"])
-    if filters.get("studio"):
-        items = items.filter(studio_id=filters["studio"])
+    if filters.get("studio"):  # a Studio (QueueFilterForm) or its id
+        items = items.filter(studio=filters["studio"])
     if filters.get("series"):
-        items = items.filter(series_id=filters["series"])
+        items = items.filter(series=filters["series"])
     if filters.get("source"):
         items = items.filter(source=filters["source"])
     flag = filters.get("flag")

@@ -213,6 +213,14 @@ def _hold(item: ReviewItem, user) -> ReviewItem:
     return locked
 
 
+def _check_note(note: str) -> None:
+    """The note's limit (conf.NOTE_MAX_CHARS), for callers that skip the forms."""
+    if len(note or "") > conf.NOTE_MAX_CHARS:
+        raise ValidationError(_("A note can have at most %(limit_value)d characters; this "
+                                "one has %(show_value)d. Shorten it and send it again.")
+                              % {"limit_value": conf.NOTE_MAX_CHARS, "show_value": len(note)})
+
+
 def _record(item: ReviewItem, user, kind: str, state: str, **fields) -> Decision:
     now = timezone.now()
     ReviewItem.objects.filter(pk=item.pk).update(state=state, decided_at=now,
@@ -259,6 +267,7 @@ def approve(item: ReviewItem, user, grade: str, category: str,
     """Publishes on `publish_on` with the grade (the minimum guarantee follows from it in
     the settlement run, DOMAIN.md) and the category confirmed or corrected."""
     item = _hold(item, user)
+    _check_note(note)
     if grade not in Grade.values:
         raise ValidationError(_("Unknown grade."))
     original = item.episode.series.category
@@ -275,6 +284,7 @@ def approve(item: ReviewItem, user, grade: str, category: str,
 @transaction.atomic
 def reject(item: ReviewItem, user, reasons: list[str], note: str) -> Decision:
     item = _hold(item, user)
+    _check_note(note)
     unknown = set(reasons) - set(Decision.Reason.values)
     if not reasons or unknown:
         raise ValidationError(_("Give at least one reason code."))
@@ -291,6 +301,7 @@ def ask_for_changes(item: ReviewItem, user, note: str, reasons: list[str] = ()) 
     item = _hold(item, user)
     if not note.strip():
         raise ValidationError(_("Say what should change."))
+    _check_note(note)
     try:
         creators.request_changes(item.episode)
     except creators.TransitionError as error:

@@ -43,15 +43,18 @@ def staff_required(view):
 def index(request: HttpRequest) -> HttpResponse:
     services.sync_submissions()
     form = QueueFilterForm(request.GET or None)
-    filters = form.cleaned_data if form.is_valid() else {}
+    # Filters the form refuses list nothing (the errors say why) rather than the whole
+    # queue under a filter that looks applied; a bad page number is page 1, as before.
+    refused = form.is_bound and not form.is_valid() and set(form.errors) != {"page"}
+    filters = form.cleaned_data if form.is_bound and not refused else {}
     page = filters.get("page") or 1
-    items, has_next = queries.queue(filters, page)
+    items, has_next = ([], False) if refused else queries.queue(filters, page)
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "review/queue.html", {
-        "form": form, "items": items, "page": page, "has_next": has_next,
+        "form": form, "items": items, "page": page, "has_next": has_next, "refused": refused,
         "counts": queries.state_counts(), "query": query.urlencode(),
-    })
+    }, status=400 if refused else 200)
 
 
 def _decision_forms(item: ReviewItem, data=None, which: str = "") -> dict:
