@@ -1,0 +1,58 @@
+"""In real Chromium: an owner invites by email, the invitee sees the invitation in the menu,
+accepts it on a phone, and lands in the studio they joined."""
+
+import pytest
+from django.test import Client
+
+from creators.models import Membership
+from creators.services import create_studio
+from tests.conftest import make_user
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+
+def _log_in(context, server, user):
+    client = Client()
+    client.force_login(user)
+    context.add_cookies([{"name": "sessionid", "value": client.cookies["sessionid"].value,
+                          "url": server.url}])
+
+
+def test_an_invitee_accepts_on_a_phone_and_lands_in_the_studio(
+        transactional_db, asgi_server, chromium, owner, studio, tmp_path):
+    yue = make_user("yue")
+    create_studio(yue, "小月工作室", slug="yue")
+
+    desk = chromium.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+    _log_in(desk, asgi_server, owner)
+    page = desk.new_page()
+    page.goto(f"{asgi_server.url}/studio/dawn/members/")
+    page.fill("input[name=who]", "YUE@example.com")
+    page.click("form.form button[type=submit]")
+    page.wait_for_selector("[data-testid=invitations-sent]")
+    assert "yue@example.com" in page.inner_text("[data-testid=invitations-sent]")
+    assert "已向 yue@example.com 发出邀请" in page.inner_text(".messages")
+    assert not Membership.objects.filter(studio=studio, user=yue).exists()
+    page.screenshot(path=str(tmp_path / "owner.png"), full_page=True)
+    desk.close()
+
+    phone = chromium.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN")
+    _log_in(phone, asgi_server, yue)
+    page = phone.new_page()
+    page.goto(f"{asgi_server.url}/")
+    link = page.get_by_test_id("invitations-link")
+    assert link.inner_text().replace(" ", "") == "邀请1"
+    link.click()
+    card = page.get_by_test_id("invitation-dawn")
+    assert "owner 邀请你以成员身份加入。" in card.inner_text()
+    box = card.bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= 390  # the card fits the phone
+    page.screenshot(path=str(tmp_path / "invitee.png"), full_page=True)
+    card.get_by_role("button", name="接受").click()
+    page.wait_for_url("**/studio/dawn/")
+    assert "你已加入晨光工作室。" in page.inner_text(".messages")
+    assert page.get_by_test_id("invitations-link").count() == 0
+    assert Membership.objects.get(studio=studio, user=yue).role == "member"
+    # The menu's "my studio" now acts for the studio just joined.
+    assert page.locator("[data-nav=studio]").get_attribute("href") == "/studio/dawn/"
+    phone.close()
