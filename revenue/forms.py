@@ -7,9 +7,15 @@ from django.utils.translation import gettext_lazy as _
 
 from revenue.services import parse_policy_json
 
+# What a platform code looks like, said in our words: Django's stock slug message asks for
+# a valid “slug” (in Chinese a valid “字段”, "field"), words no finance user can act on.
+PLATFORM_CODE = _("Enter the platform's code: letters, digits, hyphens (-) or underscores "
+                  "(_), with no spaces, such as hongguo or douyin-manju.")
+
 
 class UploadForm(forms.Form):
-    platform = forms.SlugField(label=_("Platform"), max_length=40)
+    platform = forms.SlugField(label=_("Platform"), max_length=40,
+                               error_messages={"invalid": PLATFORM_CODE})
     file = forms.FileField(label=_("Revenue CSV"))
 
 

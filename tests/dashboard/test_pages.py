@@ -1,9 +1,12 @@
 """What the dashboard's pages say as rendered HTML: chart axes named with their units, a
 header on every table, the rights holder's empty state, and revenue lines called 明细."""
 
+import json
 import re
+from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.urls import reverse
 
 from creators.models import User
@@ -90,3 +93,20 @@ def test_a_licensed_series_names_the_holders_share_as_a_percentage(client, settl
     page = logged_in(client, lin, "en").get(
         reverse("dashboard:series", args=["moonlight", series.slug])).content.decode()
     assert f"· share {series.license.licensor_share * 100:.0f}%</div>" in page
+
+
+def test_the_minute_part_has_one_chinese_name_everywhere(client, settled):
+    """The per-minute part of revenue share (DOMAIN.md's minute_part) read 时长部分 in the
+    tables and 分钟部分 in the chart's heading; one name now, in every table of texts."""
+    tables = {}
+    for name in ("dashboard.json", "revenue.json"):
+        tables.update(json.loads((Path(settings.BASE_DIR) / "locale/zh_Hans" / name).read_text()))
+    named = {k: v for k, v in tables.items() if "minute part" in k.lower()}
+    assert named and all("时长部分" in v for v in named.values()), named
+    assert not [v for v in tables.values() if "分钟部分" in v]
+    logged_in(client, User.objects.get(username="lin"), "zh-hans")
+    for url in (reverse("dashboard:studio", args=["moonlight"]),
+                reverse("dashboard:drill", args=["moonlight", "2026-02"]),
+                reverse("revenue:statement", args=["studio", "moonlight", "2026-02"])):
+        page = client.get(url).content.decode()
+        assert "时长部分" in page and "分钟部分" not in page, url

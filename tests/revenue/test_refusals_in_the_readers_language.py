@@ -90,6 +90,27 @@ def test_a_refused_revenue_file_lists_its_rows_in_the_readers_language(
             assert batch.problems() == REFUSED_ROWS[reader]
 
 
+PLATFORM_CODE = {
+    "zh-hans": "请输入平台代码：由字母、数字、连字符（-）或下划线（_）组成，不含空格，"
+               "例如 hongguo 或 douyin-manju。",
+    "en": "Enter the platform's code: letters, digits, hyphens (-) or underscores (_), "
+          "with no spaces, such as hongguo or douyin-manju.",
+}
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("platform", ["红果 短剧", "hong guo", "hongguo.app"])
+def test_a_bad_platform_code_is_explained_in_our_words(client, example, language, platform):
+    """It read Django's stock slug message: a valid “slug”, in Chinese a valid “字段”."""
+    page = finance(client, language).post(reverse("revenue:imports"), {
+        "platform": platform, "file": SimpleUploadedFile("feb.csv", b"date\n")})
+    assert page.status_code == 400
+    body = text(page)
+    assert PLATFORM_CODE[language] in body
+    assert "slug" not in body.lower() and "“字段”" not in body
+    assert not ImportBatch.objects.exists()
+
+
 def test_a_refused_file_uploaded_in_chinese_reads_in_english_later(client, example):
     uploader = finance(client, "zh-hans")
     uploader.post(reverse("revenue:imports"), {
