@@ -23,7 +23,14 @@ def _finance_required(request: HttpRequest) -> None:
 
 
 def _payees() -> list[tuple[str, str, str]]:
-    return ([("studio", s.slug, s.name) for s in Studio.objects.order_by("slug")]
+    """Every payee's statement link: studios by name (with the slug where two studios
+    share a name, so finance can tell which is which), then rights holders."""
+    from collections import Counter
+
+    studios = list(Studio.objects.order_by("name", "slug"))
+    names = Counter(s.name for s in studios)
+    return ([("studio", s.slug, f"{s.name} ({s.slug})" if names[s.name] > 1 else s.name)
+             for s in studios]
             + [("licensor", u.username, u.username)
                for u in queries.rights_holders().order_by("username")])
 

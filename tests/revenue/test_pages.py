@@ -111,3 +111,16 @@ def test_the_finance_home_tables_say_what_their_columns_are(client, settled):
     assert heads == [["账期", "明细条数"], ["平台", "文件", "状态", "明细条数"]]
     assert '<td class="wrap">' in page  # a long file name breaks instead of widening it
     assert "行数" not in page
+
+
+def test_the_runs_page_tells_studios_of_one_name_apart(client, settled):
+    from creators.models import Studio
+    from creators.services import create_studio
+
+    create_studio(make_user("twin"), "月光工作室", slug="moonlight-2")
+    create_studio(make_user("solo"), "独行", slug="solo")
+    Studio.objects.filter(slug="moonlight").update(name="月光工作室")
+    client.force_login(make_user("fin", is_finance=True))
+    body = client.get(reverse("revenue:runs")).content.decode()
+    assert "月光工作室 (moonlight)</a>" in body and "月光工作室 (moonlight-2)</a>" in body
+    assert ">独行</a>" in body  # a name of its own needs no slug
