@@ -17,3 +17,9 @@ MOTION_PARAMS = _params("MOTION", steps="STEPS", frames="FRAMES")
 # The voice/music track: at most this many bytes, and no longer than an episode may be.
 AUDIO_MAX_BYTES = env_int("STORYBOARD_AUDIO_MAX_BYTES", 50 * 1024**2)
 AUDIO_MAX_SECONDS = VIDEO_MAX_SECONDS
+
+# How much one storyboard and one series may hold: a storyboard's shots (an episode lasts at
+# most 300 s, and a shot at least 0.5 s, but no page should carry thousands of shot forms)
+# and a series' characters (each shot's form lists them all).
+SHOTS_MAX = env_int("STORYBOARD_SHOTS_MAX", 200)
+CHARACTERS_MAX = env_int("STORYBOARD_CHARACTERS_MAX", 50)

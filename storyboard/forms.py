@@ -31,8 +31,6 @@ class ShotForm(ErrorSummaryForm):
                                   initial=Decimal("3"))
     characters = forms.ModelMultipleChoiceField(label=_("Characters"), required=False,
                                                 queryset=Character.objects.none())
-    use_last_frame = forms.BooleanField(label=_("End on the next shot's keyframe"),
-                                        required=False)
     reference_strength = forms.DecimalField(
         label=_("Reference strength"), min_value=Decimal(REFERENCE_STRENGTH_MIN),
         max_value=Decimal("1"), decimal_places=2, required=False,

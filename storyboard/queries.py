@@ -63,6 +63,34 @@ def candidates_of(job: Job) -> dict:
                           "seed": out.get("seed")} for n, out in enumerate(job.outputs)]}
 
 
+def offered_jobs(shot: Shot) -> list[Job]:
+    """The shot's latest keyframe job(s), whose candidates the page offers; only ever its
+    own studio's."""
+    if not shot.grid_jobs:
+        return []
+    found = {str(job.pk): job for job in Job.objects.filter(
+        pk__in=shot.grid_jobs, studio_id=shot.storyboard.episode.series.studio_id)}
+    return [found[job_id] for job_id in shot.grid_jobs if job_id in found]
+
+
+def finished_candidates(jobs) -> list[tuple[Job, int]]:
+    """(job, index) of every finished keyframe candidate among the jobs."""
+    return [(job, index) for job in jobs
+            if job.state == Job.State.SUCCEEDED and job.kind == Job.Kind.KEYFRAME
+            for index in range(len(job.outputs))]
+
+
+def sole_candidate(shot: Shot, jobs=None) -> tuple[Job, int] | None:
+    """A shot that has no pick yet and exactly one finished candidate: that candidate is
+    its keyframe (there is nothing to choose between). None otherwise: the creator's own
+    pick always stands, and among several candidates only the creator chooses. `jobs`
+    are the shot's offered jobs when the caller already has them."""
+    if shot.keyframe_job_id is not None:
+        return None
+    candidates = finished_candidates(offered_jobs(shot) if jobs is None else jobs)
+    return candidates[0] if len(candidates) == 1 else None
+
+
 def board_page(board: Storyboard) -> dict:
     """The storyboard as the page shows it: shots with their candidates, chosen keyframe,
     clip, and everything still running (so a reloaded page reattaches)."""
@@ -76,13 +104,18 @@ def board_page(board: Storyboard) -> dict:
     rows = []
     running = []
     for shot in shots:
-        candidates = [candidates_of(jobs[i]) for i in shot.grid_jobs if i in jobs]
+        offered = [jobs[i] for i in shot.grid_jobs if i in jobs]
+        candidates = [candidates_of(job) for job in offered]
+        keyframe = job_view(shot.keyframe_job, shot.keyframe_index)
+        sole = sole_candidate(shot, offered)
+        if sole is not None:  # the only candidate: used as the keyframe, no click needed
+            keyframe = {**job_view(*sole), "sole": True}
         clip = job_view(shot.clip_job)
         running += [c["id"] for c in candidates if c["running"]]
         if clip and clip["running"]:
             running.append(clip["id"])
         rows.append({"shot": shot, "candidates": candidates,
-                     "keyframe": job_view(shot.keyframe_job, shot.keyframe_index),
+                     "keyframe": keyframe,
                      "clip": clip,
                      "character_ids": [c.pk for c in shot.characters.all()]})
     assembly = board.assemblies.first()

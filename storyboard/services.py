@@ -14,11 +14,12 @@ from django.db.models import F, Max
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext, pgettext
 
 from creators.models import Episode, Series, Studio, User
 from generation import services as generation
 from generation.models import Job
-from storyboard import conf
+from storyboard import conf, queries
 from storyboard.models import (
     REFERENCE_STRENGTH_MIN,
     Assembly,
@@ -111,6 +112,7 @@ def create_character(series: Series, name: str, description: str = "",
                      references=()) -> Character:
     """The character with its reference pictures, or nothing at all: every picture is
     checked before the character is saved."""
+    _check_character_room(series)
     pictures = [_checked_image(upload) for upload in references]
     name = name.strip()
     taken = StoryboardError(_("This series already has a character named %(name)s.")
@@ -119,6 +121,9 @@ def create_character(series: Series, name: str, description: str = "",
         raise taken
     try:
         with transaction.atomic():
+            # Two characters saved at the same moment cannot both take the last place.
+            Series.objects.select_for_update().get(pk=series.pk)
+            _check_character_room(series)
             character = Character.objects.create(series=series, name=name,
                                                  description=description.strip())
             for picture in pictures:
@@ -126,6 +131,14 @@ def create_character(series: Series, name: str, description: str = "",
     except IntegrityError:  # the same name saved at the same moment
         raise taken from None
     return character
+
+
+def _check_character_room(series: Series) -> None:
+    """A series holds at most conf.CHARACTERS_MAX characters."""
+    if Character.objects.filter(series=series).count() >= conf.CHARACTERS_MAX:
+        raise StoryboardError(
+            _("This series already has %(max)s characters, the most a series may have; "
+              "a shot can reuse one of them instead.") % {"max": conf.CHARACTERS_MAX})
 
 
 def add_reference(character: Character, upload) -> ReferenceImage:
@@ -165,6 +178,14 @@ def _check_characters(board: Storyboard, characters) -> list[Character]:
     return characters
 
 
+def _check_shot_room(board: Storyboard) -> None:
+    """A storyboard holds at most conf.SHOTS_MAX shots; called with the storyboard locked."""
+    if board.shots.count() >= conf.SHOTS_MAX:
+        raise StoryboardError(
+            _("This storyboard already has %(max)s shots, the most a storyboard may have; "
+              "delete a shot before adding another.") % {"max": conf.SHOTS_MAX})
+
+
 def add_shot(board: Storyboard, prompt: str = "", camera: str = Camera.MEDIUM,
              dialogue: str = "", duration=Decimal("3"), characters=(),
              reference_strength=None) -> Shot:
@@ -175,6 +196,7 @@ def add_shot(board: Storyboard, prompt: str = "", camera: str = Camera.MEDIUM,
         extra["reference_strength"] = check_reference_strength(reference_strength)
     with transaction.atomic():
         Storyboard.objects.select_for_update().get(pk=board.pk)
+        _check_shot_room(board)
         last = board.shots.aggregate(m=Max("order"))["m"] or 0
         shot = Shot.objects.create(storyboard=board, order=last + 1, prompt=prompt,
                                    camera=camera, dialogue=dialogue, duration=duration,
@@ -195,15 +217,20 @@ def check_reference_strength(value) -> Decimal:
 
 
 def update_shot(shot: Shot, prompt: str, camera: str, dialogue: str, duration,
-                characters=(), use_last_frame: bool = False,
+                characters=(), use_last_frame: bool | None = None,
                 reference_strength=None) -> Shot:
+    """The shot's text and settings; `use_last_frame` None keeps it as it is (the shot's
+    form does not carry it: the animate form does), and the last shot never ends on a
+    next shot's keyframe, having none."""
     check_editable(shot.storyboard)
     characters = _check_characters(shot.storyboard, characters)
     if reference_strength is not None:
         shot.reference_strength = check_reference_strength(reference_strength)
     with transaction.atomic():
         shot.prompt, shot.camera, shot.dialogue = prompt, camera, dialogue
-        shot.duration, shot.use_last_frame = duration, use_last_frame
+        shot.duration = duration
+        if use_last_frame is not None:
+            shot.use_last_frame = bool(use_last_frame) and next_shot(shot) is not None
         shot.save(update_fields=["prompt", "camera", "dialogue", "duration", "use_last_frame",
                                  "reference_strength"])
         shot.characters.set(characters)
@@ -241,6 +268,8 @@ def duplicate_shot(shot: Shot) -> Shot:
     check_editable(shot.storyboard)
     with transaction.atomic():
         board = Storyboard.objects.select_for_update().get(pk=shot.storyboard_id)
+        _check_shot_room(board)
+        adopt_sole_candidate(shot)  # the copy starts from the same keyframe
         board.shots.filter(order__gt=shot.order).update(order=F("order") + 1)
         copy = Shot.objects.create(
             storyboard=board, order=shot.order + 1, prompt=shot.prompt, camera=shot.camera,
@@ -355,6 +384,21 @@ def _own_keyframe(shot: Shot, job_id, index=0) -> tuple[Job, int]:
     return found
 
 
+def adopt_sole_candidate(shot: Shot) -> Shot:
+    """A shot without a pick whose candidates hold exactly one finished picture counts
+    that picture as picked (queries.sole_candidate: there is nothing to choose). The
+    steps that use a keyframe (edit, animate, duplicate, assemble) store it as the pick,
+    so a later keyframe job cannot silently change what they were made from."""
+    sole = queries.sole_candidate(shot)
+    if sole is not None:
+        job, index = sole
+        # An explicit pick made meanwhile wins.
+        Shot.objects.filter(pk=shot.pk, keyframe_job__isnull=True).update(
+            keyframe_job=job, keyframe_index=index)
+        shot.refresh_from_db(fields=["keyframe_job", "keyframe_index"])
+    return shot
+
+
 def pick_keyframe(shot: Shot, job_id, index=0) -> Shot:
     """The creator's choice among a job's candidates (a nine-grid has nine)."""
     check_editable(shot.storyboard)
@@ -372,6 +416,7 @@ def edit_keyframe(shot: Shot, user: User | None, instruction: str,
     check_editable(shot.storyboard)
     from generation.pipelines import candidate_params
 
+    adopt_sole_candidate(shot)
     if shot.keyframe_job_id is None:
         raise StoryboardError(_("Pick a keyframe before editing it."))
     if not instruction.strip():
@@ -396,19 +441,26 @@ def next_shot(shot: Shot) -> Shot | None:
 def animate_shot(shot: Shot, user: User | None, use_last_frame: bool | None = None,
                  **params) -> Job:
     """Image-to-video from the chosen keyframe; with use_last_frame, ends on the next
-    shot's chosen keyframe (continuity)."""
+    shot's chosen keyframe (continuity). The last shot has no next shot: there the option
+    is ignored (and stored off)."""
     check_editable(shot.storyboard)
     if use_last_frame is None:
         use_last_frame = shot.use_last_frame
+    adopt_sole_candidate(shot)
     if shot.keyframe_job_id is None:
-        raise StoryboardError(_("Pick a keyframe before animating the shot."))
+        raise StoryboardError(_("Pick a keyframe for shot %(n)s before animating it.")
+                              % {"n": shot.order})
     first, index = _own_keyframe(shot, shot.keyframe_job_id, shot.keyframe_index)
     params = {**params, "prompt": keyframe_prompt(shot), "first_job": str(first.pk),
               "first_index": index}
-    if use_last_frame:
-        following = next_shot(shot)
-        if following is None or following.keyframe_job_id is None:
-            raise StoryboardError(_("The next shot needs a keyframe to end on."))
+    following = next_shot(shot) if use_last_frame else None
+    use_last_frame = following is not None
+    if following is not None:
+        adopt_sole_candidate(following)
+        if following.keyframe_job_id is None:
+            raise StoryboardError(
+                _("Pick a keyframe for shot %(n)s first: this shot ends on it.")
+                % {"n": following.order})
         last, last_index = _own_keyframe(shot, following.keyframe_job_id,
                                          following.keyframe_index)
         params["last_job"], params["last_index"] = str(last.pk), last_index
@@ -441,21 +493,49 @@ def snapshot(board: Storyboard) -> dict:
     """Everything the assembly needs, frozen: later edits of the storyboard cannot reach
     an assembly already asked for."""
     shots = []
+    to_pick, to_make = [], []  # shots with candidates but no pick; shots with none
     for shot in board.shots.select_related("keyframe_job", "clip_job").order_by("order"):
-        keyframe = _job_entry(shot.keyframe_job, shot.keyframe_index)
+        offered = queries.offered_jobs(shot)
+        job, index = shot.keyframe_job, shot.keyframe_index
+        sole = queries.sole_candidate(shot, offered)
+        if sole is not None:
+            job, index = sole
+        keyframe = _job_entry(job, index)
         if keyframe is None:
-            raise StoryboardError(
-                _("Shot %(n)s has no keyframe yet.") % {"n": shot.order}
-            )
+            (to_pick if queries.finished_candidates(offered) else to_make).append(shot.order)
+            continue
         clip = _job_entry(shot.clip_job)
         shots.append({"shot": shot.pk, "order": shot.order, "duration": str(shot.duration),
                       "lines": shot.lines(), "camera": shot.camera, "prompt": shot.prompt,
                       "keyframe": keyframe, "clip": clip})
+    if to_pick or to_make:
+        raise StoryboardError(_missing_keyframes(to_pick, to_make))
     if not shots:
         raise StoryboardError(_("The storyboard has no shots."))
     return {"episode": board.episode.ref, "width": board.width, "height": board.height,
             "fps": board.fps, "audio": board.audio.name if board.audio else "",
             "shots": shots}
+
+
+def _missing_keyframes(to_pick: list[int], to_make: list[int]) -> str:
+    """Which shots keep the episode from being assembled, and what to do on each."""
+    def numbers(orders):
+        return pgettext("list separator", ", ").join(str(n) for n in orders)
+
+    reasons = []
+    if to_pick:
+        reasons.append(ngettext(
+            "Pick a keyframe for shot %(shots)s: click one of its candidates.",
+            "Pick a keyframe for shots %(shots)s: click one candidate on each.",
+            len(to_pick)) % {"shots": numbers(to_pick)})
+    if to_make:
+        reasons.append(ngettext(
+            "Shot %(shots)s has no keyframe yet: press Keyframe or Nine-grid on it, then "
+            "pick the picture you want.",
+            "Shots %(shots)s have no keyframe yet: press Keyframe or Nine-grid on each, "
+            "then pick the picture you want.",
+            len(to_make)) % {"shots": numbers(to_make)})
+    return " ".join(reasons)
 
 
 def _check_length(frozen: dict) -> None:
@@ -477,6 +557,10 @@ def start_assembly(board: Storyboard, user: User | None, dispatch: bool = True) 
         if board.assemblies.filter(state__in=[Assembly.State.QUEUED,
                                               Assembly.State.RUNNING]).exists():
             raise StoryboardError(_("An assembly of this episode is already running."))
+        # A shot's only candidate is its keyframe; stored as picked with the assembly (a
+        # refused assembly rolls it back with everything else).
+        for shot in board.shots.all():
+            adopt_sole_candidate(shot)
         frozen = snapshot(board)
         _check_length(frozen)
         assembly = Assembly.objects.create(storyboard=board, created_by=user,

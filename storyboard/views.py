@@ -72,7 +72,6 @@ def _board_page(request: HttpRequest, membership, board, new_shot: ShotForm | No
         row["form"] = ShotForm(series=series, prefix=f"s{shot.pk}", initial={
             "prompt": shot.prompt, "camera": shot.camera, "dialogue": shot.dialogue,
             "duration": shot.duration, "characters": row["character_ids"],
-            "use_last_frame": shot.use_last_frame,
             "reference_strength": shot.reference_strength})
     return render(request, "storyboard/board.html", {
         "studio": membership.studio, "membership": membership, "episode": episode,
@@ -137,8 +136,8 @@ def shot_update(request, membership, board, shot):
         data = form.cleaned_data
         try:
             services.update_shot(shot, data["prompt"], data["camera"], data["dialogue"],
-                                 data["duration"], data["characters"], data["use_last_frame"],
-                                 data["reference_strength"])
+                                 data["duration"], data["characters"],
+                                 reference_strength=data["reference_strength"])
         except services.StoryboardError as error:
             form.add_error(error.field, str(error))
         else:

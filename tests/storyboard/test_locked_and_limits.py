@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import translation
 
 from creators import conf as creators_conf
 from creators.models import Episode
@@ -227,3 +228,75 @@ def test_an_episode_of_exactly_the_limits_is_assembled(board, owner, tiny_models
     assert services.start_assembly(board, owner, dispatch=False).state == Assembly.State.QUEUED
 
 
+
+
+# --- How many shots and characters ------------------------------------------------------
+
+
+def test_the_caps_default_to_200_shots_and_50_characters():
+    assert (conf.SHOTS_MAX, conf.CHARACTERS_MAX) == (200, 50)
+
+
+def test_a_shot_over_the_cap_comes_back_with_what_was_typed(owner_client, board, monkeypatch):
+    monkeypatch.setattr(conf, "SHOTS_MAX", 2)
+    for n in (1, 2):
+        services.add_shot(board, prompt=f"镜头{n}")
+
+    response = owner_client.post(url("shot_add", board.episode), {
+        "new-prompt": "第三个镜头 TYPED-7731", "new-camera": "wide", "new-duration": "4",
+        "new-dialogue": "没保存的台词"})
+
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert ("This storyboard already has 2 shots, the most a storyboard may have; delete "
+            "a shot before adding another.") in page
+    assert "第三个镜头 TYPED-7731" in page and "没保存的台词" in page
+    assert Shot.objects.filter(storyboard=board).count() == 2
+
+
+def test_a_duplicate_over_the_cap_is_refused(owner_client, board, monkeypatch):
+    monkeypatch.setattr(conf, "SHOTS_MAX", 2)
+    first = services.add_shot(board, prompt="镜头1")
+    services.add_shot(board, prompt="镜头2")
+
+    response = owner_client.post(url("shot_duplicate", board.episode, first.pk), follow=True)
+
+    assert "the most a storyboard may have" in response.content.decode()
+    assert Shot.objects.filter(storyboard=board).count() == 2
+    with translation.override("en"), pytest.raises(services.StoryboardError,
+                                                    match="already has 2 shots"):
+        services.add_shot(board, prompt="镜头3")
+
+
+def test_a_shot_under_the_cap_is_added(owner_client, board, monkeypatch):
+    monkeypatch.setattr(conf, "SHOTS_MAX", 2)
+    services.add_shot(board, prompt="镜头1")
+    owner_client.post(url("shot_add", board.episode),
+                      {"new-prompt": "镜头2", "new-camera": "wide", "new-duration": "3"})
+    assert Shot.objects.filter(storyboard=board).count() == 2
+
+
+def test_a_character_over_the_cap_comes_back_with_what_was_typed(
+        owner_client, series, monkeypatch):
+    monkeypatch.setattr(conf, "CHARACTERS_MAX", 1)
+    services.create_character(series, "林月", "白衣少女")
+
+    response = owner_client.post(
+        reverse("storyboard:characters", args=[series.studio.slug, series.slug]),
+        {"name": "师父 TYPED-8842", "description": "白须老者，青色道袍"})
+
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert ("This series already has 1 characters, the most a series may have; a shot can "
+            "reuse one of them instead.") in page
+    assert "师父 TYPED-8842" in page and "白须老者，青色道袍" in page
+    assert list(Character.objects.values_list("name", flat=True)) == ["林月"]
+
+
+def test_the_cap_reads_in_chinese(client, owner, board, monkeypatch):
+    monkeypatch.setattr(conf, "SHOTS_MAX", 1)
+    services.add_shot(board, prompt="镜头1")
+    response = logged_in(client, owner, "zh-hans").post(
+        url("shot_add", board.episode),
+        {"new-prompt": "镜头2", "new-camera": "wide", "new-duration": "3"})
+    assert "这个分镜已有 1 个镜头，已达上限；请先删除一个镜头再添加。" in response.content.decode()
