@@ -67,7 +67,7 @@ def main(check: bool) -> int:
                 entry.msgstr = table[key]
             if "fuzzy" in entry.flags:
                 entry.flags.remove("fuzzy")
-            entry.previous_msgid = entry.previous_msgctxt = None
+            entry.previous_msgid = entry.previous_msgid_plural = entry.previous_msgctxt = None
         elif not _translated(entry) or "fuzzy" in entry.flags:
             # makemessages guesses a fuzzy msgstr from a similar message; the .mo leaves
             # fuzzy entries out, so the page would show English.
