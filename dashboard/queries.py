@@ -225,7 +225,11 @@ def job_costs(series: Series) -> dict:
 
 def holder_summary(user: User) -> dict:
     licenses = (License.objects.filter(ip__rights_holder=user).select_related("ip", "studio")
-                .annotate(royalty=money_total("revenue_lines__royalty")))
+                # Settled royalties only, as the balance and the by-series table count
+                # them: an imported line is not owed until its period is closed.
+                .annotate(royalty=money_total("revenue_lines__royalty", filter=Q(
+                    revenue_lines__settled_in__isnull=False,
+                    revenue_lines__settled_in__open=False))))
     by_series = (RevenueLine.objects.settled().filter(license__ip__rights_holder=user)
                  .values(title=F("episode__series__title"), studio=F("episode__series__studio__name"))
                  .annotate(royalty=money_total("royalty"), views=Sum("valid_views"))

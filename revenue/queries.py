@@ -17,6 +17,7 @@ from revenue.models import (
     SettlementRun,
 )
 from revenue.services import RevenueError, money_sum, money_total, money_value, q
+from revenue.templatetags.money import exact_text
 
 ZERO = Decimal("0.00")
 TOTAL_KEYS = ["opening_balance", "earned_share", "incentives", "mg_advanced", "mg_recouped",
@@ -84,8 +85,10 @@ def _line(line: RevenueLine, for_studio: bool) -> dict:
         "valid_views": str(line.valid_views),
         "valid_minutes": _s(line.valid_minutes),
         "ad_revenue": _s(line.ad_revenue),
-        "minute_part": _s(line.minute_part),
-        "ad_part": _s(line.ad_part),
+        # The parts are not rounded (only the base is, DOMAIN.md): shown exactly, so that
+        # minute_part + ad_part rounds to the base beside them.
+        "minute_part": exact_text(Decimal(line.minute_part)),
+        "ad_part": exact_text(Decimal(line.ad_part)),
         "base": _s(line.base),
         "royalty": _s(line.royalty),
         "studio_share": _s(line.studio_share),

@@ -113,14 +113,19 @@ def period_of(day: datetime.date) -> str:
     return f"{day.year:04d}-{day.month:02d}"
 
 
+PERIOD = re.compile(r"[0-9]{4}-(0[1-9]|1[0-2])")
+
+
 def period_bounds(period: str) -> tuple[datetime.date, datetime.date]:
-    try:
-        year, month = (int(p) for p in period.split("-"))
-        first = datetime.date(year, month, 1)
-    except (ValueError, TypeError) as exc:
+    """The first and last day of a period written YYYY-MM, and only so: periods are
+    compared as text (the latest closed one, the ones between two runs), so "2026-2"
+    would sort after "2026-12" and close every month up to December."""
+    if not isinstance(period, str) or not PERIOD.fullmatch(period):
         raise RevenueError(_("bad period %(period)s: expected YYYY-MM")
-                           % {"period": repr(period)}) from exc
-    return first, datetime.date(year, month, calendar.monthrange(year, month)[1])
+                           % {"period": repr(period)})
+    year, month = int(period[:4]), int(period[5:])
+    return (datetime.date(year, month, 1),
+            datetime.date(year, month, calendar.monthrange(year, month)[1]))
 
 
 def last_closed_day() -> datetime.date | None:
@@ -434,11 +439,20 @@ class _Refused(Exception):
     pass
 
 
+PLATFORM = re.compile(r"[a-z0-9_-]{1,40}")
+
+
 def import_revenue(fileobj, platform: str, filename: str = "", user=None) -> ImportBatch:
     """Import a CSV (binary file object) whole or not at all, streaming: rows are parsed
     from a text wrapper over the file and inserted in batches inside one transaction, so
     memory stays flat whatever the size. Raises RevenueError listing every bad row as
-    `row N: reason` (the header is row 1); the refusal is recorded as a refused batch."""
+    `row N: reason` (the header is row 1); the refusal is recorded as a refused batch.
+    The platform code is read in lower case, so HongGuo and hongguo are one platform and
+    its lines one set of (date, platform, episode) keys."""
+    platform = (platform or "").strip().lower()
+    if not PLATFORM.fullmatch(platform):
+        raise RevenueError(_("bad platform code %(platform)s: letters, digits, - or _, "
+                             "such as hongguo") % {"platform": repr(platform)})
     digest = _digest(fileobj)
     if digest and ImportBatch.objects.filter(sha256=digest, status="accepted").exists():
         problems = [Problem(gettext_noop("this file was already imported"))]
@@ -506,7 +520,10 @@ def _stream_rows(stream, platform: str, batch: ImportBatch, problems: list) -> i
         problems.append(_row(1, Problem(gettext_noop("the header must be %(header)s"),
                                         header=",".join(HEADER))))
         return 0
-    episodes = {ref: (eid, status == Episode.Status.PUBLISHED, published_on, series_id)
+    # A taken-down episode was published until then: platforms report late, and what it
+    # earned while it was up is still owed.
+    was_published = {Episode.Status.PUBLISHED, Episode.Status.TAKEN_DOWN}
+    episodes = {ref: (eid, status in was_published, published_on, series_id)
                 for ref, eid, status, published_on, series_id in
                 Episode.objects.values_list("ref", "id", "status", "published_on",
                                             "series_id")}
@@ -567,11 +584,17 @@ def _stream_rows(stream, platform: str, batch: ImportBatch, problems: list) -> i
         rows.clear()
 
     n = 1
+    blanks: list[int] = []
     try:
         for n, row in enumerate(reader, start=2):
             if not row or all(not c.strip() for c in row):
-                refuse(n, Problem(gettext_noop("blank line")))
+                # Blank lines at the end of a file (spreadsheets write them) are nothing;
+                # one with rows after it is refused once those rows show it is not the end.
+                blanks.append(n)
                 continue
+            for blank in blanks:
+                refuse(blank, Problem(gettext_noop("blank line")))
+            blanks.clear()
             if len(row) != len(HEADER):
                 refuse(n, Problem(gettext_noop("expected %(expected)s fields, found %(found)s"),
                                   expected=len(HEADER), found=len(row)))
@@ -795,14 +818,14 @@ def post_payout(studio: Studio, amount: Decimal, day: datetime.date) -> LedgerTr
     return post(period_of(day), day, f"payout to {studio.slug}", legs)
 
 
-def money_total(field: str = "amount") -> Sum:
+def money_total(field: str = "amount", filter=None) -> Sum:
     """The sum of a money column (two decimals) as an aggregate, exact on every database;
     money_value() reads it. SQLite adds decimal columns as doubles and Django reads the
     total back to 15 significant digits (9999999999999.99 + 3 × 0.01 gave
     10000000000000.0), so there each amount is added as integer fen."""
     if connection.vendor == "sqlite":
-        return Sum(Cast(Round(F(field) * 100), BigIntegerField()))
-    return Sum(field)
+        return Sum(Cast(Round(F(field) * 100), BigIntegerField()), filter=filter)
+    return Sum(field, filter=filter)
 
 
 def money_value(total) -> Decimal:
@@ -870,7 +893,9 @@ def hit_bonus(tiers: list[dict], views: int) -> Decimal:
 
 
 def mg_amount(duration_seconds, per_minute) -> Decimal:
-    return q(Decimal(duration_seconds) / Decimal(60) * Decimal(per_minute))
+    # Multiplied before dividing: seconds × rate is exact, and one division then rounds
+    # once (dividing first cut 60.005 s at 4500 a minute to 4500.37, not 4500.38).
+    return q(Decimal(duration_seconds) * Decimal(per_minute) / Decimal(60))
 
 
 def settle(period: str) -> tuple[SettlementRun, bool]:
@@ -971,7 +996,8 @@ def _settle(period: str, first, last) -> SettlementRun:
 
     # Continuous-creation uplift per studio.
     published = dict(
-        Episode.objects.filter(status=Episode.Status.PUBLISHED, published_on__gte=first,
+        Episode.objects.filter(status__in=[Episode.Status.PUBLISHED, Episode.Status.TAKEN_DOWN],
+                               published_on__gte=first,
                                published_on__lte=last, series__studio_id__in=list(
                                    ontime_share_by_studio))
         .values("series__studio_id").annotate(n=Count("id"))

@@ -32,6 +32,26 @@ def money(value) -> str:
     return f"{sign}¥{abs(number):,.2f}"
 
 
+def exact_text(number: Decimal) -> str:
+    """A decimal at two places, or at as many more as it needs to be exact: 16150.95,
+    0.005 (a line's minute part is not rounded: only the base is, DOMAIN.md)."""
+    if number == number.quantize(Decimal("0.01")):
+        return f"{number.quantize(Decimal('0.01')):f}"
+    return f"{number.normalize():f}"
+
+
+@register.filter
+def exact_money(value) -> str:
+    """An unrounded amount (a line's minute or ad part) in yuan: ¥1,234.50, ¥0.005. Shown
+    to the fen it would not add up to the base beside it."""
+    number = _decimal(value)
+    if number is None:
+        return "" if value is None else str(value)
+    sign = "-" if number < 0 else ""
+    whole, _, fraction = exact_text(abs(number)).partition(".")
+    return f"{sign}¥{int(whole):,}.{fraction}"
+
+
 @register.filter
 def quantity(value, places=2) -> str:
     """A count or measure (minutes, views) grouped by thousands at `places` decimals."""
