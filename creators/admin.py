@@ -5,7 +5,7 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from creators.models import Episode, Membership, Series, Studio, User
+from creators.models import Episode, Invitation, Membership, Series, Studio, User
 from creators.queries import license_locked
 from creators.services import TransitionError, take_down
 
@@ -30,6 +30,22 @@ class StudioAdmin(admin.ModelAdmin):
     list_display = ("slug", "name", "created_at")
     search_fields = ("slug", "name")
     inlines = [MembershipInline]
+
+
+@admin.register(Invitation)
+class InvitationAdmin(admin.ModelAdmin):
+    """Read-only: an invitation is the owner's offer and the invitee's answer; staff look,
+    they do not answer for anyone."""
+
+    list_display = ("addressed_to", "studio", "role", "status", "created_at", "expires_at")
+    list_filter = ("status", "role")
+    search_fields = ("addressed_to", "studio__slug", "studio__name")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Series)

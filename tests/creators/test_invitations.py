@@ -141,3 +141,17 @@ def test_an_older_studio_that_adds_you_is_not_where_you_land(client, owner, stud
     assert client.get(reverse("creators:home_redirect"))["Location"].endswith("/dawn/")
     Membership.objects.filter(studio=studio, user=newcomer).delete()
     assert client.get(reverse("creators:home_redirect"))["Location"].endswith("/newbie/")
+
+
+def test_staff_see_invitations_in_the_admin_but_cannot_answer_them(client, owner, studio):
+    yue = make_user("yue")
+    logged_in(client, owner, "en")
+    invite(client, "yue")
+    invitation = Invitation.objects.get()
+    client.force_login(make_user("boss", is_staff=True, is_superuser=True))
+    listing = client.get(reverse("admin:creators_invitation_changelist"))
+    assert listing.status_code == 200 and "yue" in listing.content.decode()
+    client.post(reverse("admin:creators_invitation_change", args=[invitation.pk]),
+                {"status": "accepted"})
+    assert Invitation.objects.get().status == "pending"
+    assert not Membership.objects.filter(studio=studio, user=yue).exists()
