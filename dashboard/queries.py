@@ -241,19 +241,24 @@ def holder_summary(user: User) -> dict:
                      for x in licenses],
         "by_series": [dict(r, royalty=_s(money_value(r["royalty"]))) for r in by_series],
         "balance": _s(_sum(account.entries.all()) if account else ZERO),
+        "pending": _s(pending(user)),
+        "available": _s(available(user)),
         "mg_outstanding": _s(mg_outstanding(account__user=user)),
         "periods": list(SettlementRun.objects.order_by("-period")
                         .values_list("period", flat=True)),
     }
 
 
-def payouts_of(studio: Studio):
-    return Payout.objects.filter(studio=studio).select_related("requested_by", "decided_by")
+def payouts_of(payee: Studio | User):
+    """A payee's payouts, newest first: a studio's, or a rights holder's (a User)."""
+    of = {"studio": payee} if isinstance(payee, Studio) else {"licensor": payee}
+    return Payout.objects.filter(**of).select_related("requested_by", "decided_by")
 
 
 def pending_payouts():
+    """Every payout waiting for finance, to studios and to rights holders alike."""
     return Payout.objects.filter(state=Payout.State.REQUESTED).select_related(
-        "studio", "requested_by")
+        "studio", "licensor", "requested_by")
 
 
 def daily_total(rows) -> dict:

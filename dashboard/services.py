@@ -1,4 +1,7 @@
-"""Use cases of the dashboard: payout requests and finance's decision on them."""
+"""Use cases of the dashboard: payout requests and finance's decision on them.
+
+A payee is a studio (its owners request) or a rights holder, a User (who requests for
+themselves): the same rules, locks and ledger postings serve both."""
 
 import datetime
 from decimal import Decimal, InvalidOperation
@@ -14,9 +17,9 @@ from revenue.services import (
     ClosedPeriodError,
     balance,
     money_sum,
+    payee_account,
     post_payout,
     q,
-    studio_account,
 )
 
 from .models import Payout
@@ -37,14 +40,24 @@ class PayoutError(Exception):
         self.field = field
 
 
-def pending(studio: Studio) -> Decimal:
-    return money_sum(Payout.objects.filter(studio=studio, state=Payout.State.REQUESTED))
+def _of(payee: Studio | User) -> dict:
+    """The lookup of a payee's payouts (and of its ledger account: `user` for a rights
+    holder)."""
+    return {"studio": payee} if isinstance(payee, Studio) else {"licensor": payee}
 
 
-def available(studio: Studio) -> Decimal:
-    account = Account.objects.filter(studio=studio).first()
+def _account_of(payee: Studio | User) -> dict:
+    return {"studio": payee} if isinstance(payee, Studio) else {"user": payee}
+
+
+def pending(payee: Studio | User) -> Decimal:
+    return money_sum(Payout.objects.filter(**_of(payee), state=Payout.State.REQUESTED))
+
+
+def available(payee: Studio | User) -> Decimal:
+    account = Account.objects.filter(**_account_of(payee)).first()
     ledger = balance(account) if account else Decimal("0.00")
-    return ledger - pending(studio)
+    return ledger - pending(payee)
 
 
 def _amount(raw) -> Decimal:
@@ -60,35 +73,40 @@ def _amount(raw) -> Decimal:
     return amount
 
 
-def request_payout(studio: Studio, user: User, raw_amount, key: str) -> tuple[Payout, bool]:
-    """A payout request of an owner; (payout, created). The same key returns the first
-    request. The studio's ledger account row is locked, so concurrent requests queue and
-    each sees the reservations of the ones before it."""
+def request_payout(payee: Studio | User, user: User, raw_amount,
+                   key: str) -> tuple[Payout, bool]:
+    """A payout request; (payout, created). The payee is a studio (the view lets only its
+    owners request) or a rights holder, who requests for themselves. The same key returns
+    the first request. The payee's ledger account row is locked, so concurrent requests
+    queue and each sees the reservations of the ones before it."""
+    if not isinstance(payee, Studio) and payee.pk != user.pk:
+        raise PayoutError(_("A rights holder's payout is requested by the rights holder."))
+    of = _of(payee)
     key = (key or "").strip()[:64]
     if not key:
         raise PayoutError(_("The request has no idempotency key; reload the page."))
-    existing = Payout.objects.filter(studio=studio, idempotency_key=key).first()
+    existing = Payout.objects.filter(**of, idempotency_key=key).first()
     if existing:
         return existing, False
     amount = _amount(raw_amount)
     if amount < MIN_PAYOUT:
         raise PayoutError(_("A payout is at least ¥%(min)s.") % {"min": f"{MIN_PAYOUT:,.2f}"}, "amount")
-    studio_account(studio)
+    payee_account(payee)
     try:
         with transaction.atomic():
-            Account.objects.select_for_update().get(studio=studio)
-            existing = Payout.objects.filter(studio=studio, idempotency_key=key).first()
+            Account.objects.select_for_update().get(**_account_of(payee))
+            existing = Payout.objects.filter(**of, idempotency_key=key).first()
             if existing:
                 return existing, False
-            free = available(studio)
+            free = available(payee)
             if amount > free:
                 raise PayoutError(
                     _("A payout is at most the available balance, ¥%(free)s.")
                     % {"free": f"{q(max(free, Decimal('0'))):,.2f}"}, "amount")
-            return Payout.objects.create(studio=studio, amount=amount, idempotency_key=key,
+            return Payout.objects.create(**of, amount=amount, idempotency_key=key,
                                          requested_by=user), True
     except IntegrityError:
-        return Payout.objects.get(studio=studio, idempotency_key=key), False
+        return Payout.objects.get(**of, idempotency_key=key), False
 
 
 def decide_payout(payout_id: int, user: User, approve: bool,
@@ -98,21 +116,24 @@ def decide_payout(payout_id: int, user: User, approve: bool,
     once. Raises Payout.DoesNotExist for an unknown id."""
     if not (user.is_finance or user.is_staff):
         raise PayoutError(_("Only finance decides payouts."))
-    payee = Payout.objects.filter(pk=payout_id).values_list("studio_id", flat=True).first()
-    if payee is not None and creator_queries.is_member(user, payee):
-        # Four eyes on money: whoever can request a studio's payout never approves it.
+    studio_id, licensor_id = Payout.objects.filter(pk=payout_id).values_list(
+        "studio_id", "licensor_id").first() or (None, None)
+    # Four eyes on money: whoever can request a payout never approves it.
+    if studio_id is not None and creator_queries.is_member(user, studio_id):
         raise PayoutError(_("You are a member of this studio: another finance user decides "
                             "its payouts."))
+    if licensor_id is not None and licensor_id == user.pk:
+        raise PayoutError(_("This payout is to you: another finance user decides it."))
     state = Payout.State.APPROVED if approve else Payout.State.REJECTED
     with transaction.atomic():
         claimed = Payout.objects.filter(pk=payout_id, state=Payout.State.REQUESTED).update(
             state=state, decided_by=user, decided_at=timezone.now())
-        payout = Payout.objects.select_related("studio").get(pk=payout_id)
+        payout = Payout.objects.select_related("studio", "licensor").get(pk=payout_id)
         if not claimed:
             raise PayoutError(_("This payout was already decided."))
         if approve:
             try:
-                tx = post_payout(payout.studio, payout.amount, day or timezone.localdate())
+                tx = post_payout(payout.payee, payout.amount, day or timezone.localdate())
             except ClosedPeriodError as e:  # the claim above is rolled back with it
                 raise PayoutError(
                     _("The payout day %(day)s lies in a closed period; choose a day after "

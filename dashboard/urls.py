@@ -14,6 +14,7 @@ urlpatterns = [
     path("holder/statements/<str:period>/", views.holder_statement, name="holder_statement"),
     path("holder/statements/<str:period>/csv/", views.holder_statement, {"fmt": "csv"},
          name="holder_statement_csv"),
+    path("holders/<str:username>/payouts/", views.holder_payouts, name="holder_payouts"),
     path("<slug:slug>/", views.studio, name="studio"),
     path("<slug:slug>/data.json", views.data, name="data"),
     path("<slug:slug>/periods/<str:period>/", views.drill, name="drill"),

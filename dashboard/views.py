@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from creators.models import Membership, Series
+from creators.models import Membership, Series, User
 from creators.queries import membership_or_404, studios_of
 from revenue.queries import statement, statement_csv
 from revenue.services import RevenueError, parse_day
@@ -88,6 +88,27 @@ def series(request, slug, series_slug):
                                                      "d": queries.series_detail(obj)})
 
 
+def _holder(user) -> bool:
+    return user.is_authenticated and (user.is_rights_holder or user.ips.exists())
+
+
+def _requested(request, payee, form) -> bool:
+    """A posted payout request of `payee` (a studio or a rights holder): True once it is
+    made (or was, under the same key), False with the refusal put on the form."""
+    if not form.is_valid():
+        return False
+    try:
+        payout, created = request_payout(payee, request.user, form.cleaned_data["amount"],
+                                         request.POST.get("key", ""))
+    except PayoutError as e:
+        form.add_error(e.field, str(e))
+        return False
+    if created:
+        messages.success(request, _("Payout of ¥%(amount)s requested.")
+                         % {"amount": payout.amount})
+    return True
+
+
 @login_required
 def payouts(request, slug):
     m = membership_or_404(request.user, slug)
@@ -98,21 +119,35 @@ def payouts(request, slug):
         if not owner:
             raise PermissionDenied
         status = 400
-        if form.is_valid():
-            try:
-                payout, created = request_payout(m.studio, request.user,
-                                                 form.cleaned_data["amount"],
-                                                 request.POST.get("key", ""))
-            except PayoutError as e:
-                form.add_error(e.field, str(e))
-            else:
-                if created:
-                    messages.success(request, _("Payout of ¥%(amount)s requested.")
-                                     % {"amount": payout.amount})
-                return redirect("dashboard:payouts", slug=slug)
+        if _requested(request, m.studio, form):
+            return redirect("dashboard:payouts", slug=slug)
     return render(request, "dashboard/payouts.html", {
         "studio": m.studio, "owner": owner, "s": queries.summary(m.studio), "form": form,
         "payouts": queries.payouts_of(m.studio), "key": uuid.uuid4().hex,
+    }, status=status)
+
+
+def holder_payouts(request, username):
+    """A rights holder's payouts: seen by the holder and by finance, requested by the
+    holder alone (the form of the holder's page posts here). Anyone else, signed in or
+    not, finds nothing (404)."""
+    holder = User.objects.filter(username=username).first()
+    if holder is None or not _holder(holder) or not request.user.is_authenticated:
+        raise Http404
+    own = holder.pk == request.user.pk
+    if not (own or _finance(request.user)):
+        raise Http404
+    form = PayoutForm(request.POST or None, auto_id="%s")
+    status = 200
+    if request.method == "POST":
+        if not own:  # finance sees a holder's payouts; only the holder asks for one
+            raise PermissionDenied
+        status = 400
+        if _requested(request, holder, form):
+            return redirect("dashboard:holder")
+    return render(request, "dashboard/holder_payouts.html", {
+        "holder": holder, "own": own, "d": queries.holder_summary(holder), "form": form,
+        "payouts": queries.payouts_of(holder), "key": uuid.uuid4().hex,
     }, status=status)
 
 
@@ -143,7 +178,7 @@ def decide(request, pk):
     except PayoutError as e:
         messages.error(request, str(e))
         return redirect("dashboard:finance")
-    facts = {"amount": money(payout.amount), "studio": payout.studio.name}
+    facts = {"amount": money(payout.amount), "studio": payout.payee_label()}
     if approve:
         facts["day"] = payout.transaction.day.isoformat()
         messages.success(request, _("Approved the payout of %(amount)s to %(studio)s; it is "
@@ -180,14 +215,17 @@ def studio_statement(request, slug, period, fmt="html"):
 
 @login_required
 def holder(request):
-    if not (request.user.is_rights_holder or request.user.ips.exists()):
+    if not _holder(request.user):
         raise Http404
-    return render(request, "dashboard/holder.html", {"d": queries.holder_summary(request.user)})
+    return render(request, "dashboard/holder.html", {
+        "d": queries.holder_summary(request.user), "form": PayoutForm(auto_id="%s"),
+        "payouts": queries.payouts_of(request.user), "key": uuid.uuid4().hex,
+    })
 
 
 @login_required
 def holder_statement(request, period, fmt="html"):
-    if not (request.user.is_rights_holder or request.user.ips.exists()):
+    if not _holder(request.user):
         raise Http404
     try:
         st = statement(period, licensor=request.user)

@@ -800,10 +800,18 @@ class ClosedPeriodError(RevenueError):
                          % {"day": day, "closed": closed})
 
 
+def payee_account(payee: Studio | User) -> Account:
+    """The ledger account of a payee: a studio's, or a rights holder's (a User)."""
+    if isinstance(payee, Studio):
+        return studio_account(payee)
+    return licensor_account(payee)
+
+
 @transaction.atomic
-def post_payout(studio: Studio, amount: Decimal, day: datetime.date) -> LedgerTransaction:
-    """A payout made to a studio on `day`, which must lie after every closed period. The
-    settlement lock keeps a run from closing the day's period meanwhile."""
+def post_payout(payee: Studio | User, amount: Decimal, day: datetime.date) -> LedgerTransaction:
+    """A payout made to a payee, a studio or a rights holder, on `day`, which must lie
+    after every closed period. The settlement lock keeps a run from closing the day's
+    period meanwhile."""
     amount = Decimal(amount)
     if amount <= 0:
         raise RevenueError(_("a payout is positive"))
@@ -812,10 +820,12 @@ def post_payout(studio: Studio, amount: Decimal, day: datetime.date) -> LedgerTr
     if closed and day <= closed:
         raise ClosedPeriodError(day, closed)
     legs = [
-        {"account": studio_account(studio), "kind": "payout", "amount": -amount},
+        {"account": payee_account(payee), "kind": "payout", "amount": -amount},
         {"account": platform_account("platform_cash"), "kind": "platform", "amount": amount},
     ]
-    return post(period_of(day), day, f"payout to {studio.slug}", legs)
+    memo = (f"payout to {payee.slug}" if isinstance(payee, Studio)
+            else f"payout to licensor {payee.username}")
+    return post(period_of(day), day, memo, legs)
 
 
 def money_total(field: str = "amount", filter=None) -> Sum:
