@@ -23,7 +23,10 @@ def sign_up(username: str, email: str, password: str, studio_name: str = "") -> 
     user = User(username=username, email=email, is_creator=True)
     user.set_password(password)
     user.save()
-    create_studio(user, studio_name or f"{username}的工作室")
+    # Named in the language the person signed up in: "xiaoyu's studio", "xiaoyu的工作室".
+    from django.utils.translation import gettext
+
+    create_studio(user, studio_name or gettext("%(username)s's studio") % {"username": username})
     return user
 
 

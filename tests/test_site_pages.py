@@ -276,6 +276,7 @@ def test_the_menu_and_home_page_offer_what_each_role_has(client, db):
     home = client.get(reverse("home")).content.decode()
     assert 'data-nav="dashboard"' in home and 'data-nav="revenue"' in home
     assert "Open finance" in home and "Go to my studio" not in home
+    assert '<a href="/revenue/" data-nav="revenue">Finance</a>' in home
 
     from creators.services import create_studio
 
@@ -285,3 +286,5 @@ def test_the_menu_and_home_page_offer_what_each_role_has(client, db):
     home = client.get(reverse("home")).content.decode()
     assert f'href="{reverse("creators:studio", args=["maker"])}"' in home
     assert 'data-nav="dashboard"' in home
+    # The two money links say what each holds: the charts, and the statements.
+    assert '<a href="/revenue/" data-nav="revenue">Statements</a>' in home

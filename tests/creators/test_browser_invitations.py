@@ -36,6 +36,21 @@ def test_an_invitee_accepts_on_a_phone_and_lands_in_the_studio(
     page.screenshot(path=str(tmp_path / "owner.png"), full_page=True)
     desk.close()
 
+    # On the owner's phone the invitation's day and its Withdraw button are in view.
+    owner_phone = chromium.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN")
+    _log_in(owner_phone, asgi_server, owner)
+    page = owner_phone.new_page()
+    page.goto(f"{asgi_server.url}/studio/dawn/members/")
+    for part in (page.get_by_role("button", name="撤回"),
+                 page.get_by_test_id("invitations-sent").get_by_text("前答复")):
+        box = part.bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= 390, box
+    for button in page.locator("table.data button").all():  # the members' own actions
+        box = button.bounding_box()
+        assert box["x"] + box["width"] <= 390, box
+    page.screenshot(path=str(tmp_path / "owner-phone.png"), full_page=True)
+    owner_phone.close()
+
     phone = chromium.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN")
     _log_in(phone, asgi_server, yue)
     page = phone.new_page()

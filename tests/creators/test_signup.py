@@ -34,6 +34,12 @@ def test_it_names_the_studio_after_the_user_when_left_empty(client):
     assert Studio.objects.get().name == "xiaoyu的工作室"
 
 
+def test_an_english_sign_up_names_the_studio_in_english(client):
+    client.cookies["django_language"] = "en"
+    signup(client, studio_name="")
+    assert Studio.objects.get().name == "xiaoyu's studio"
+
+
 def test_it_refuses_a_taken_email_and_creates_nothing(client, owner):
     response = signup(client, email=owner.email.upper())
     assert response.status_code == 200
