@@ -438,6 +438,17 @@ def next_shot(shot: Shot) -> Shot | None:
     return shot.storyboard.shots.filter(order__gt=shot.order).order_by("order").first()
 
 
+def remember_last_frame(shot: Shot, wanted: bool) -> None:
+    """Keeps the creator's 'end on the next shot's keyframe' choice (always off on the last
+    shot), so a refused Animate shows the box as it was ticked. A storyboard review holds
+    keeps what it had."""
+    from creators.services import is_open
+
+    if is_open(shot.storyboard.episode_id):
+        Shot.objects.filter(pk=shot.pk).update(
+            use_last_frame=bool(wanted) and next_shot(shot) is not None)
+
+
 def animate_shot(shot: Shot, user: User | None, use_last_frame: bool | None = None,
                  **params) -> Job:
     """Image-to-video from the chosen keyframe; with use_last_frame, ends on the next

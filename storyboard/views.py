@@ -39,8 +39,12 @@ def board_action(view):
         try:
             anchor = view(request, membership, board, **kwargs) or ""
         except services.StoryboardError as error:
-            messages.error(request, str(error))
-            anchor = ""
+            # A refusal on a shot goes back to that shot, where the page repeats it
+            # (the message also heads the page, which is then out of view).
+            shot = kwargs.get("shot")
+            tag = f"shot-{shot.pk}" if shot is not None else ""
+            messages.error(request, str(error), extra_tags=tag)
+            anchor = tag
         if isinstance(anchor, HttpResponse):
             return anchor
         return _back(slug, ref, anchor)
@@ -187,9 +191,12 @@ def shot_edit(request, membership, board, shot):
 
 @board_action
 def shot_animate(request, membership, board, shot):
-    services.animate_shot(shot, request.user,
-                          use_last_frame=request.POST.get("last_frame") == "1",
-                          **conf.MOTION_PARAMS)
+    wanted = request.POST.get("last_frame") == "1"
+    try:
+        services.animate_shot(shot, request.user, use_last_frame=wanted, **conf.MOTION_PARAMS)
+    except services.StoryboardError:
+        services.remember_last_frame(shot, wanted)  # the tick survives the refusal
+        raise
     return f"shot-{shot.pk}"
 
 

@@ -207,3 +207,24 @@ def test_saving_a_shots_form_keeps_its_end_on_next_option(owner_client, board):
 
     first.refresh_from_db()
     assert first.prompt == "开场，改过" and first.use_last_frame is True
+
+
+def test_a_refused_animate_returns_to_the_shot_with_its_reason_and_its_tick(
+        owner_client, board, tiny_models):
+    first = services.add_shot(board, prompt="开场", duration=Decimal("15"))
+    services.add_shot(board, prompt="结尾", duration=Decimal("15"))  # no keyframe yet
+    services.generate_keyframe(first, None, seed=1, steps=2)
+    run_queued()
+
+    response = owner_client.post(url("shot_animate", board.episode, first.pk),
+                                 {"last_frame": "1"})
+
+    assert response["Location"].endswith(f"#shot-{first.pk}")  # back where the click was
+    page = owner_client.get(response["Location"]).content.decode()
+    mine = sections(page)[0]
+    assert 'data-testid="shot-error"' in mine
+    assert "Pick a keyframe for shot 2 first: this shot ends on it." in mine
+    assert 'data-testid="last-frame" checked' in mine  # the tick is as it was
+    assert 'data-testid="shot-error"' not in sections(page)[1]
+    first.refresh_from_db()
+    assert first.clip_job is None and first.use_last_frame is True
