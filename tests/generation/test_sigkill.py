@@ -31,8 +31,10 @@ def test_a_job_survives_its_worker_being_killed_and_is_charged_once(
     second = None
     try:
         services.dispatch_tokens()
+        # An upper bound, not a timing: a fresh worker imports torch and builds the model
+        # before its first step, which took over 30 s on a machine running two suites.
         wait_for(lambda: Job.objects.filter(pk=job.pk, step__gte=2).exists(),
-                 what="the job to be mid-way")
+                 timeout=120, what="the job to be mid-way")
         os.kill(first.proc.pid, signal.SIGKILL)
         first.proc.wait()
         assert Job.objects.get(pk=job.pk).state == "running"
