@@ -18,6 +18,8 @@ def current_studio(request):
 def _earns(user, studio) -> bool:
     """Whether the earnings and revenue pages have anything for this user: a studio's
     money, a rights holder's share, or finance's books."""
-    if studio is not None or user.is_finance or user.is_staff or user.is_rights_holder:
+    if studio is not None or user.is_finance or user.is_staff:
         return True
-    return user.ips.exists()
+    from revenue.queries import is_holder
+
+    return is_holder(user)

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 
 from creators.models import Membership, Series, User
 from creators.queries import membership_or_404, studios_of
-from revenue.queries import statement, statement_csv
+from revenue.queries import is_holder, statement, statement_csv
 from revenue.services import RevenueError, parse_day
 from revenue.templatetags.money import money
 
@@ -36,7 +36,7 @@ def _finance(user) -> bool:
 def index(request):
     return render(request, "dashboard/index.html", {
         "studios": studios_of(request.user), "finance": _finance(request.user),
-        "holder": request.user.is_rights_holder or request.user.ips.exists(),
+        "holder": is_holder(request.user),
     })
 
 
@@ -89,7 +89,7 @@ def series(request, slug, series_slug):
 
 
 def _holder(user) -> bool:
-    return user.is_authenticated and (user.is_rights_holder or user.ips.exists())
+    return is_holder(user)
 
 
 def _requested(request, payee, form) -> bool:

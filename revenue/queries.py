@@ -126,7 +126,17 @@ def settled_periods() -> list[str]:
 
 
 def rights_holders():
-    return User.objects.filter(Q(is_rights_holder=True) | Q(ips__isnull=False)).distinct()
+    """Every payee who is a person: flagged rights holders, owners of an IP, and anyone the
+    ledger owes as a licensor (an IP handed on, a flag taken away: the balance stays)."""
+    return User.objects.filter(Q(is_rights_holder=True) | Q(ips__isnull=False)
+                               | Q(revenue_account__isnull=False)).distinct()
+
+
+def is_holder(user) -> bool:
+    """Whether the user is paid as a rights holder (see rights_holders)."""
+    return user.is_authenticated and (
+        user.is_rights_holder or user.ips.exists()
+        or Account.objects.filter(user=user).exists())
 
 
 def trial_balance() -> list[dict]:
@@ -208,7 +218,7 @@ def statements_for(user) -> list[dict]:
 
     periods = settled_periods()
     payees = [("studio", s.slug, s.name) for s in studios_of(user)]
-    if user.is_rights_holder or user.ips.exists():
+    if is_holder(user):
         payees.append(("licensor", user.username, user.username))
     return [{"kind": k, "key": key, "name": name, "period": p}
             for p in periods for k, key, name in payees]

@@ -276,3 +276,21 @@ def test_the_pages_read_in_chinese(client, rh, finance):
     assert "收款方" in page and "版权方" in page
     page = client.get(payouts_url(rh)).content.decode()
     assert "版权方 rh" in page and "¥200.00" in page
+
+
+def test_a_holder_whose_ip_moved_on_is_still_paid_what_the_ledger_owes(client, rh):
+    """The flag taken away and the IP handed to another holder: the 600.00 already earned
+    is still owed, so the holder pages, the statement list and the menu stay open."""
+    from library.models import IP
+
+    IP.objects.filter(rights_holder=rh).update(rights_holder=make_user("heir",
+                                                                       is_rights_holder=True))
+    User.objects.filter(pk=rh.pk).update(is_rights_holder=False)
+    client.force_login(User.objects.get(pk=rh.pk))
+    page = client.get(reverse("dashboard:holder"))
+    assert page.status_code == 200 and "¥600.00" in page.content.decode()
+    assert 'data-nav="dashboard"' in page.content.decode()
+    assert "2026-01" in client.get(reverse("revenue:index")).content.decode()
+    response = client.post(payouts_url(rh), {"amount": "600.00", "key": "moved"})
+    assert response.status_code == 302
+    assert Payout.objects.get(licensor=rh).amount == Decimal("600.00")
