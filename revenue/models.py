@@ -63,6 +63,9 @@ class ImportBatch(models.Model):
     class Status(models.TextChoices):
         ACCEPTED = "accepted", _("Accepted")
         REFUSED = "refused", _("Refused")
+        # Taken back by finance before any of its lines was settled: the lines are gone,
+        # the record of the file stays.
+        WITHDRAWN = "withdrawn", _("Withdrawn")
 
     platform = models.SlugField(_("platform"), max_length=40)
     filename = models.CharField(_("file"), max_length=255)
@@ -74,6 +77,10 @@ class ImportBatch(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+")
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]

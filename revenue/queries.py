@@ -235,7 +235,15 @@ def current_policy_json() -> str:
 
 
 def imports_page(limit: int = 100):
-    return ImportBatch.objects.select_related("created_by").order_by("-created_at", "-id")[:limit]
+    """The latest imports; `has_settled` says whether any of a batch's lines is settled
+    (an import with none can still be withdrawn)."""
+    from django.db.models import Exists, OuterRef
+
+    settled = RevenueLine.objects.filter(batch=OuterRef("pk"), settled_in__isnull=False,
+                                         settled_in__open=False)
+    return (ImportBatch.objects.select_related("created_by", "withdrawn_by")
+            .annotate(has_settled=Exists(settled))
+            .order_by("-created_at", "-id")[:limit])
 
 
 def runs_page():

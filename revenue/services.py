@@ -488,6 +488,60 @@ def import_revenue(fileobj, platform: str, filename: str = "", user=None) -> Imp
     raise RevenueError(problems)
 
 
+@transaction.atomic
+def withdraw_import(batch_id: int, user=None) -> ImportBatch:
+    """Takes back an accepted file none of whose lines is settled yet (a wrong file, the
+    wrong platform): its lines are deleted, the open runs' kept totals are summed again
+    from the lines that remain, and the batch stays on record as withdrawn, by whom and
+    when. A settled line is owed and stays: it is corrected by reversing entries, never
+    by deleting it. The same file may then be imported again."""
+    _lock()  # imports and settlements wait: nobody settles half a withdrawal
+    batch = ImportBatch.objects.select_for_update().filter(pk=batch_id).first()
+    if batch is None:
+        raise RevenueError(_("No such import."))
+    if batch.status != ImportBatch.Status.ACCEPTED:
+        raise RevenueError(_("Only an accepted import can be withdrawn; this one is %(status)s.")
+                           % {"status": batch.get_status_display()})
+    lines = RevenueLine.objects.filter(batch=batch)
+    settled = sorted(set(lines.filter(settled_in__isnull=False, settled_in__open=False)
+                         .values_list("settled_in__period", flat=True)))
+    if settled:
+        raise RevenueError(
+            _("Lines of this import are settled in %(periods)s: what is settled is owed and "
+              "stays; only an import with no settled line can be withdrawn.")
+            % {"periods": ", ".join(settled)})
+    runs = set(lines.exclude(settled_in=None).values_list("settled_in_id", flat=True))
+    lines.delete()
+    for run_id in runs:
+        _recount_run_totals(run_id)
+    batch.status = ImportBatch.Status.WITHDRAWN
+    batch.withdrawn_by, batch.withdrawn_at = user, timezone.now()
+    batch.save(update_fields=["status", "withdrawn_by", "withdrawn_at"])
+    return batch
+
+
+def _recount_run_totals(run_id: int) -> None:
+    """An open run's kept totals (RunTotal), summed again from its lines as the import
+    sums them."""
+    totals: dict[tuple, list] = {}
+    rows = (RevenueLine.objects.filter(settled_in_id=run_id)
+            .values_list("episode_id", "pricing", "license_id", "date", "studio_share",
+                         "royalty", "valid_views").iterator(chunk_size=5000))
+    for episode_id, pricing, license_id, day, share, royalty, views in rows:
+        key = (run_id, episode_id, pricing)
+        total = totals.get(key)
+        if total is None:
+            totals[key] = [license_id, day, day, _fen(share), _fen(royalty), views, 1]
+        else:
+            total[1], total[2] = min(total[1], day), max(total[2], day)
+            total[3] += _fen(share)
+            total[4] += _fen(royalty)
+            total[5] += views
+            total[6] += 1
+    RunTotal.objects.filter(run_id=run_id).delete()
+    _add_run_totals(totals)
+
+
 def _vacuum_lines() -> None:
     """VACUUM (ANALYZE) of the lines after a large import, once it has committed (outside
     any transaction, as VACUUM must be). ANALYZE: without fresh statistics PostgreSQL plans

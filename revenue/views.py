@@ -105,6 +105,22 @@ def imports(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@require_http_methods(["POST"])
+def import_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+    """Finance takes back an import none of whose lines is settled (services.withdraw_import)."""
+    _finance_required(request)
+    try:
+        batch = services.withdraw_import(pk, user=request.user)
+    except services.RevenueError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("The import of %(file)s is withdrawn: its lines are "
+                                    "gone, and the file may be imported again.")
+                         % {"file": batch.filename or batch.platform})
+    return redirect("revenue:imports")
+
+
+@login_required
 @require_http_methods(["GET", "POST"])
 def runs(request: HttpRequest) -> HttpResponse:
     _finance_required(request)

@@ -51,6 +51,14 @@
     });
   });
 
+  // A form with data-confirm asks before it sends (an action that cannot be undone).
+  document.addEventListener("submit", function (e) {
+    var form = e.target;
+    if (form.dataset && form.dataset.confirm && !window.confirm(form.dataset.confirm)) {
+      e.preventDefault();
+    }
+  }, true);
+
   document.addEventListener("DOMContentLoaded", function () {
     var live = document.getElementById("studio-live");
     if (!live) return;
