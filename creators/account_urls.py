@@ -7,6 +7,7 @@ from creators import views
 urlpatterns = [
     path("signup/", views.signup, name="signup"),
     path("invitations/", views.invitations, name="invitations"),
+    path("invitations/join/<str:token>/", views.invitation_join, name="invitation_join"),
     path("invitations/<int:pk>/accept/", views.invitation_answer, {"answer": "accept"},
          name="invitation_accept"),
     path("invitations/<int:pk>/decline/", views.invitation_answer, {"answer": "decline"},

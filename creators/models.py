@@ -80,7 +80,9 @@ class Invitation(models.Model):
 
     ``addressed_to`` keeps what the owner typed (a username or an email), so the owner's
     list never turns an email into a username, and an address that names nobody reads the
-    same as one that names a person who has not answered yet."""
+    same as one that names a person who has not answered yet. A username invitation waits
+    on that user's invitations page; an email invitation is a link mailed to the address,
+    taken up by whoever opens it there (signed in or after signing up)."""
 
     LIFETIME_DAYS = 14
 
@@ -102,6 +104,10 @@ class Invitation(models.Model):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    # An invitation to an email is answered through the link mailed there: sha256 of the
+    # link's token (the token itself is never stored). Signing up does not prove an email,
+    # so the account that claims an address is not who an email invitation goes to.
+    token_hash = models.CharField(max_length=64, blank=True, default="", db_index=True)
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField()
     decided_at = models.DateTimeField(null=True, blank=True)

@@ -174,9 +174,24 @@ def _address(who: str) -> str:
 
 
 def _named_by(address: str) -> User | None:
+    """The account a username names. An email names no account: nothing proves who holds
+    an address but the address itself, so email invitations go by a mailed link."""
     if "@" in address:
-        return User.objects.filter(email__iexact=address, is_active=True).order_by("pk").first()
+        return None
     return User.objects.filter(username=address, is_active=True).first()
+
+
+def _member_by_address(studio: Studio, address: str) -> bool:
+    members = Membership.objects.filter(studio=studio)
+    if "@" in address:
+        return members.filter(user__email__iexact=address).exists()
+    return members.filter(user__username=address).exists()
+
+
+def token_hash(token: str) -> str:
+    import hashlib
+
+    return hashlib.sha256(token.encode()).hexdigest()
 
 
 @transaction.atomic
@@ -184,9 +199,13 @@ def invite_member(membership: Membership, who: str, role: str = Membership.Role.
                   ) -> Invitation:
     """Offers a place in the studio to the person a username or email names.
 
-    Nobody joins a studio without saying yes: the invitee accepts on their invitations page.
-    The owner hears the same thing whether or not the address names an account, so the form
-    cannot be used to learn who is registered or which username an email belongs to."""
+    Nobody joins a studio without saying yes. A username's invitation waits on that
+    user's invitations page; an email's is a link the caller mails to the address
+    (`invitation.token` holds it, on the returned object only). The owner hears the same
+    thing whether or not the address names an account, so the form cannot be used to learn
+    who is registered or which username an email belongs to."""
+    from django.db import IntegrityError
+
     _require_owner(membership)
     address = _address(who)
     if not address:
@@ -194,51 +213,93 @@ def invite_member(membership: Membership, who: str, role: str = Membership.Role.
     if role not in Membership.Role.values:
         raise ValidationError(_("Unknown role."))
     studio = membership.studio
-    user = _named_by(address)
-    if user is not None and Membership.objects.filter(studio=studio, user=user).exists():
+    if _member_by_address(studio, address):
         raise ValidationError(_("%(who)s is already a member.") % {"who": address})
     now = timezone.now()
     waiting = (Invitation.objects.select_for_update()
                .filter(studio=studio, addressed_to=address, status=Invitation.Status.PENDING)
                .first())
+    taken = ValidationError(_("An invitation to %(who)s is already waiting for an answer.")
+                            % {"who": address})
     if waiting is not None and waiting.expires_at > now:
-        raise ValidationError(_("An invitation to %(who)s is already waiting for an answer.")
-                              % {"who": address})
+        raise taken
     if waiting is not None:  # expired: it makes way for the new one
         waiting.status, waiting.decided_at = Invitation.Status.WITHDRAWN, now
         waiting.save(update_fields=["status", "decided_at"])
-    return Invitation.objects.create(
-        studio=studio, addressed_to=address, user=user, role=role,
-        invited_by=membership.user,
-        expires_at=now + datetime.timedelta(days=Invitation.LIFETIME_DAYS),
-    )
+    token = secrets.token_urlsafe(24) if "@" in address else ""
+    try:
+        with transaction.atomic():  # two owners inviting one address at the same moment
+            invitation = Invitation.objects.create(
+                studio=studio, addressed_to=address, user=_named_by(address), role=role,
+                invited_by=membership.user, token_hash=token_hash(token) if token else "",
+                expires_at=now + datetime.timedelta(days=Invitation.LIFETIME_DAYS),
+            )
+    except IntegrityError:
+        raise taken
+    invitation.token = token
+    return invitation
 
 
-def _open_invitation(user: User, pk: int) -> Invitation:
-    """The user's own pending invitation, locked; anyone else's reads as missing."""
+def invitation_by_token(token: str) -> Invitation | None:
+    """The pending email invitation a mailed link names, or None."""
+    if not token:
+        return None
+    return (Invitation.objects.select_related("studio", "invited_by")
+            .filter(token_hash=token_hash(token), status=Invitation.Status.PENDING)
+            .exclude(token_hash="").first())
+
+
+def _check_open(invitation: Invitation | None, user: User) -> Invitation:
     from django.http import Http404
 
-    invitation = (Invitation.objects.select_for_update().select_related("studio")
-                  .filter(pk=pk, user=user, status=Invitation.Status.PENDING).first())
     if invitation is None or not user.is_active:
         raise Http404
     if invitation.expires_at <= timezone.now():
         raise ValidationError(_("This invitation has expired; ask the studio for a new one."))
+    # An invitation speaks for the owner who sent it while they are an owner: one removed
+    # or stepped down cannot come back through an invitation sent before.
+    if not Membership.objects.filter(studio=invitation.studio, user=invitation.invited_by,
+                                     role=Membership.Role.OWNER).exists():
+        raise ValidationError(_("This invitation lapsed: whoever sent it is no longer an "
+                                "owner of the studio. Ask an owner for a new one."))
     return invitation
 
 
-@transaction.atomic
-def accept_invitation(user: User, pk: int) -> Membership:
-    invitation = _open_invitation(user, pk)
+def _open_invitation(user: User, pk: int) -> Invitation:
+    """The user's own pending invitation, locked; anyone else's reads as missing."""
+    invitation = (Invitation.objects.select_for_update().select_related("studio")
+                  .filter(pk=pk, user=user, status=Invitation.Status.PENDING).first())
+    return _check_open(invitation, user)
+
+
+def _join(invitation: Invitation, user: User) -> Membership:
     joined, _created = Membership.objects.get_or_create(
         studio=invitation.studio, user=user, defaults={"role": invitation.role}
     )
     # Two invitations can name the same person (by username and by email): one yes
     # answers both.
+    now = timezone.now()
+    Invitation.objects.filter(pk=invitation.pk).update(
+        status=Invitation.Status.ACCEPTED, decided_at=now, user=user)
     Invitation.objects.filter(
         studio=invitation.studio, user=user, status=Invitation.Status.PENDING
-    ).update(status=Invitation.Status.ACCEPTED, decided_at=timezone.now())
+    ).update(status=Invitation.Status.ACCEPTED, decided_at=now)
     return joined
+
+
+@transaction.atomic
+def accept_invitation(user: User, pk: int) -> Membership:
+    return _join(_open_invitation(user, pk), user)
+
+
+@transaction.atomic
+def accept_invitation_link(user: User, token: str) -> Membership:
+    """Whoever opens the link mailed to an address takes up its invitation."""
+    found = invitation_by_token(token)
+    locked = (Invitation.objects.select_for_update().select_related("studio")
+              .filter(pk=found.pk, status=Invitation.Status.PENDING).first()
+              if found is not None else None)
+    return _join(_check_open(locked, user), user)
 
 
 @transaction.atomic
@@ -247,6 +308,18 @@ def decline_invitation(user: User, pk: int) -> Invitation:
     invitation.status, invitation.decided_at = Invitation.Status.DECLINED, timezone.now()
     invitation.save(update_fields=["status", "decided_at"])
     return invitation
+
+
+@transaction.atomic
+def decline_invitation_link(user: User, token: str) -> Invitation:
+    found = invitation_by_token(token)
+    if found is None:
+        from django.http import Http404
+
+        raise Http404
+    Invitation.objects.filter(pk=found.pk, status=Invitation.Status.PENDING).update(
+        status=Invitation.Status.DECLINED, decided_at=timezone.now())
+    return found
 
 
 @transaction.atomic
@@ -262,6 +335,13 @@ def withdraw_invitation(membership: Membership, pk: int) -> Invitation:
     invitation.status, invitation.decided_at = Invitation.Status.WITHDRAWN, timezone.now()
     invitation.save(update_fields=["status", "decided_at"])
     return invitation
+
+
+def _withdraw_sent_by(studio_id: int, user_id: int) -> None:
+    """An owner who leaves or steps down takes back the invitations they sent."""
+    Invitation.objects.filter(studio_id=studio_id, invited_by_id=user_id,
+                              status=Invitation.Status.PENDING).update(
+        status=Invitation.Status.WITHDRAWN, decided_at=timezone.now())
 
 
 def _owners_left(studio_id: int, without: int) -> int:
@@ -280,6 +360,7 @@ def remove_member(membership: Membership, target: Membership) -> None:
         raise PermissionDenied
     if target.role == Membership.Role.OWNER and _owners_left(target.studio_id, target.pk) == 0:
         raise ValidationError(_("A studio always keeps at least one owner."))
+    _withdraw_sent_by(target.studio_id, target.user_id)
     target.delete()
 
 
@@ -293,6 +374,8 @@ def change_role(membership: Membership, target: Membership, role: str) -> Member
     if (target.role == Membership.Role.OWNER and role != Membership.Role.OWNER
             and _owners_left(target.studio_id, target.pk) == 0):
         raise ValidationError(_("A studio always keeps at least one owner."))
+    if role != Membership.Role.OWNER:
+        _withdraw_sent_by(target.studio_id, target.user_id)
     target.role = role
     target.save(update_fields=["role"])
     return target

@@ -39,11 +39,23 @@ from creators.queries import (
 )
 
 
+def _safe_next(request: HttpRequest) -> str:
+    """The ?next= (or posted next) address, if it stays on this site; else ""."""
+    from django.utils.http import url_has_allowed_host_and_scheme
+
+    wanted = request.POST.get("next") or request.GET.get("next") or ""
+    if wanted and url_has_allowed_host_and_scheme(wanted, allowed_hosts={request.get_host()},
+                                                  require_https=request.is_secure()):
+        return wanted
+    return ""
+
+
 @require_http_methods(["GET", "POST"])
 def signup(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect("creators:home_redirect")
     form = SignUpForm(request.POST or None)
+    next_url = _safe_next(request)
     if request.method == "POST" and form.is_valid():
         user = services.sign_up(
             username=form.cleaned_data["username"],
@@ -53,8 +65,10 @@ def signup(request: HttpRequest) -> HttpResponse:
         )
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         messages.success(request, _("Welcome! Your studio is ready."))
+        if next_url:  # e.g. the invitation link that sent them here
+            return redirect(next_url)
         return redirect("creators:home_redirect")
-    return render(request, "registration/signup.html", {"form": form})
+    return render(request, "registration/signup.html", {"form": form, "next": next_url})
 
 
 @login_required
@@ -133,6 +147,8 @@ def studio_members(request: HttpRequest, slug: str) -> HttpResponse:
             except ValidationError as error:
                 form.add_error("who", error.messages)
             else:
+                if invitation.token:
+                    _mail_invitation(request, invitation)
                 messages.success(request, _(
                     "Invitation sent to %(who)s. If that is someone's account, they see it "
                     "on their invitations page and join once they accept."
@@ -146,6 +162,49 @@ def studio_members(request: HttpRequest, slug: str) -> HttpResponse:
         "invitations": invitations_sent(studio) if owner else (),
         "now": timezone.now(),
     })
+
+
+def _mail_invitation(request: HttpRequest, invitation) -> None:
+    """The link that answers an email invitation, mailed to the address in both languages
+    (who reads it is not known yet)."""
+    from django.core.mail import send_mail
+    from django.template.loader import render_to_string
+    from django.urls import reverse
+
+    link = request.build_absolute_uri(reverse("invitation_join", args=[invitation.token]))
+    context = {"invitation": invitation, "link": link, "inviter": request.user.username}
+    send_mail(render_to_string("creators/invitation_email_subject.txt", context).strip(),
+              render_to_string("creators/invitation_email.txt", context),
+              None, [invitation.addressed_to])
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def invitation_join(request: HttpRequest, token: str) -> HttpResponse:
+    """An email invitation's link: whoever opens it, signed in (or after signing up, which
+    the login page offers), answers it. A spent or unknown link is 404."""
+    invitation = services.invitation_by_token(token)
+    if invitation is None:
+        raise Http404
+    if request.method == "POST":
+        answer = request.POST.get("answer")
+        try:
+            if answer == "accept":
+                joined = services.accept_invitation_link(request.user, token)
+            else:
+                services.decline_invitation_link(request.user, token)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+            return redirect("invitation_join", token=token)
+        if answer == "accept":
+            choose_studio(request, joined.studio)
+            messages.success(request, _("You joined %(studio)s.")
+                             % {"studio": joined.studio.name})
+            return redirect("creators:studio", slug=joined.studio.slug)
+        messages.success(request, _("You declined the invitation to %(studio)s.")
+                         % {"studio": invitation.studio.name})
+        return redirect("home")
+    return render(request, "creators/invitation_join.html", {"inv": invitation})
 
 
 @login_required

@@ -2,13 +2,14 @@
 declines, and the owner's form tells nobody who is registered."""
 
 import datetime
+import re
 
 import pytest
 from django.contrib.messages import get_messages
 from django.urls import reverse
 from django.utils import timezone
 
-from creators.models import Invitation, Membership
+from creators.models import Invitation, Membership, User
 from creators.services import create_studio
 from tests.conftest import logged_in, make_user
 
@@ -25,13 +26,15 @@ def said(response) -> list[str]:
         m.message for m in response.context["messages"]]
 
 
+def link_in(mail) -> str:
+    return re.search(r"https?://[^/\s]+(/accounts/invitations/join/[^\s]+/)", mail.body)[1]
+
+
 def test_an_invited_user_joins_only_by_accepting(client, owner, studio):
     yue = make_user("yue")
     logged_in(client, owner, "en")
-    invite(client, "YUE@example.com", "owner")
+    invite(client, "yue", "owner")
     assert not Membership.objects.filter(studio=studio, user=yue).exists()
-    sent = client.get(reverse("creators:members", args=["dawn"])).content.decode()
-    assert "yue@example.com" in sent and ">yue<" not in sent  # the email stays an email
 
     logged_in(client, yue, "en")
     page = client.get(reverse("invitations")).content.decode()
@@ -42,6 +45,100 @@ def test_an_invited_user_joins_only_by_accepting(client, owner, studio):
     assert Membership.objects.get(studio=studio, user=yue).role == "owner"
     assert client.get(reverse("invitations")).status_code == 200
     assert 'data-testid="invitations-link"' not in client.get(reverse("invitations")).content.decode()
+
+
+def test_an_email_invitation_goes_to_the_address_not_to_who_claimed_it(client, owner, studio,
+                                                                       mailoutbox):
+    """Signing up proves no email: an account registered with the address first gets
+    nothing; the link mailed there is the invitation, whoever opens it answers."""
+    squatter = make_user("mallory")
+    User.objects.filter(pk=squatter.pk).update(email="newhire@corp.example")
+    logged_in(client, owner, "en")
+    invite(client, "NewHire@corp.example", "owner")
+    sent = client.get(reverse("creators:members", args=["dawn"])).content.decode()
+    assert "newhire@corp.example" in sent and "mallory" not in sent
+    assert Invitation.objects.get().user is None
+    assert [m.to for m in mailoutbox] == [["newhire@corp.example"]]
+    assert mailoutbox[0].subject == "邀请你加入晨光工作室 / Invitation to join 晨光工作室"
+    body = mailoutbox[0].body
+    assert "owner 邀请你以所有者身份加入漫剧工坊上的晨光工作室" in body
+    assert "owner invites you to join 晨光工作室 on Manju Studio as Owner" in body
+    link = link_in(mailoutbox[0])
+
+    logged_in(client, squatter, "en")
+    assert "晨光工作室" not in client.get(reverse("invitations")).content.decode()
+    assert client.post(reverse("invitation_accept", args=[Invitation.objects.get().pk])
+                       ).status_code == 404
+
+    client.logout()
+    assert "/accounts/login/" in client.get(link)["Location"]  # sign in (or up) first
+    newhire = make_user("newhire")
+    logged_in(client, newhire, "en")
+    page = client.get(link).content.decode()
+    assert "owner invites you to join as Owner." in page and "You answer as newhire." in page
+    client.post(link, {"answer": "accept"})
+    assert Membership.objects.get(studio=studio, user=newhire).role == "owner"
+    assert not Membership.objects.filter(studio=studio, user=squatter).exists()
+    assert client.get(link).status_code == 404  # spent
+    assert client.get(link.replace("/join/", "/join/x")).status_code == 404
+
+
+def test_a_newcomer_signs_up_from_the_link_and_lands_on_the_invitation(client, owner, studio,
+                                                                       mailoutbox):
+    logged_in(client, owner, "en")
+    invite(client, "fresh@corp.example")
+    link = link_in(mailoutbox[0])
+    client.logout()
+    login_page = client.get(link, follow=True).content.decode()
+    assert f'href="/accounts/signup/?next={link}"' in login_page
+    from tests.conftest import PASSWORD
+
+    signed = client.post(reverse("signup") + f"?next={link}", {
+        "username": "fresh", "email": "fresh@corp.example", "password1": PASSWORD,
+        "password2": PASSWORD, "studio_name": "", "next": link})
+    assert signed["Location"] == link
+    client.post(link, {"answer": "accept"})
+    assert Membership.objects.filter(studio=studio, user__username="fresh").exists()
+    # An address outside the site is never where sign-up sends anyone.
+    client.logout()
+    away = client.post(reverse("signup"), {
+        "username": "other", "email": "other@corp.example", "password1": PASSWORD,
+        "password2": PASSWORD, "studio_name": "", "next": "https://evil.example/"})
+    assert away["Location"] == reverse("creators:home_redirect")
+
+
+def test_an_invitation_lapses_with_the_owner_who_sent_it(client, owner, studio):
+    co = make_user("co")
+    Membership.objects.create(studio=studio, user=co, role="owner")
+    pal = make_user("pal")
+    make_user("other")
+    logged_in(client, co, "en")
+    invite(client, "pal", "owner")
+    invite(client, "other", "owner")
+    first = Invitation.objects.get(addressed_to="pal")
+    # The studio's other owner removes co: co's invitations go with them.
+    mine = Membership.objects.get(studio=studio, user=owner)
+    from creators.services import change_role, remove_member
+
+    remove_member(mine, Membership.objects.get(studio=studio, user=co))
+    assert set(Invitation.objects.values_list("status", flat=True)) == {"withdrawn"}
+    logged_in(client, pal, "en")
+    assert client.post(reverse("invitation_accept", args=[first.pk])).status_code == 404
+    assert not Membership.objects.filter(studio=studio, user=pal).exists()
+    # An invitation whose sender stepped down is refused at the answer too.
+    Membership.objects.create(studio=studio, user=co, role="owner")
+    logged_in(client, co, "en")
+    invite(client, "pal", "owner")
+    fresh = Invitation.objects.get(status="pending")
+    # Stepped down some way that did not withdraw it (a data fix, an admin edit).
+    Membership.objects.filter(studio=studio, user=co).update(role="member")
+    logged_in(client, pal, "en")
+    refused = client.post(reverse("invitation_accept", args=[fresh.pk]), follow=True)
+    assert "This invitation lapsed" in refused.content.decode()
+    assert not Membership.objects.filter(studio=studio, user=pal).exists()
+    Membership.objects.filter(studio=studio, user=co).update(role="owner")
+    change_role(mine, Membership.objects.get(studio=studio, user=co), "member")
+    assert Invitation.objects.get(pk=fresh.pk).status == "withdrawn"
 
 
 def test_a_declined_invitation_adds_nobody_and_leaves_the_owners_list(client, owner, studio):

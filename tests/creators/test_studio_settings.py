@@ -1,5 +1,6 @@
 """Studio profile, payout details and members: who may change what."""
 
+import re
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -54,7 +55,7 @@ def test_an_owner_keeps_payout_details_that_the_studio_page_never_shows(client, 
     assert "6222" not in client.get(reverse("creators:studio", args=["dawn"])).content.decode()
 
 
-def test_an_owner_invites_by_username_or_email(client, owner, studio):
+def test_an_owner_invites_by_username_or_email(client, owner, studio, mailoutbox):
     yue, xin = make_user("yue"), make_user("xin")
     client.force_login(owner)
     client.cookies["django_language"] = "en"
@@ -64,11 +65,14 @@ def test_an_owner_invites_by_username_or_email(client, owner, studio):
     client.post(url, {"who": "nobody", "role": "member"})
     invited = dict(Invitation.objects.filter(studio=studio)
                    .values_list("addressed_to", "user__username"))
-    assert invited == {"yue@example.com": "yue", "xin": "xin", "nobody": None}
-    for user in (yue, xin):
-        invitation = Invitation.objects.get(studio=studio, user=user)
-        client.force_login(user)
-        client.post(reverse("invitation_accept", args=[invitation.pk]))
+    # An email is answered through the link mailed there; a username on the user's page.
+    assert invited == {"yue@example.com": None, "xin": "xin", "nobody": None}
+    link = re.search(r"(/accounts/invitations/join/[^\s]+/)", mailoutbox[0].body)[1]
+    client.force_login(yue)
+    client.post(link, {"answer": "accept"})
+    client.force_login(xin)
+    client.post(reverse("invitation_accept",
+                        args=[Invitation.objects.get(studio=studio, user=xin).pk]))
     roles = dict(Membership.objects.filter(studio=studio).values_list("user__username", "role"))
     assert roles == {"owner": "owner", "yue": "member", "xin": "owner"}
 
