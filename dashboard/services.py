@@ -4,6 +4,7 @@ A payee is a studio (its owners request) or a rights holder, a User (who request
 themselves): the same rules, locks and ledger postings serve both."""
 
 import datetime
+import re
 from decimal import Decimal, InvalidOperation
 
 from django.db import IntegrityError, transaction
@@ -60,11 +61,19 @@ def available(payee: Studio | User) -> Decimal:
     return ledger - pending(payee)
 
 
+# What a person types for yuan: ASCII digits, at most two decimals. Decimal() alone also
+# reads "1_000", "1e5", "+100" and full-width or Arabic-Indic digits, each a typo trap.
+PLAIN_AMOUNT = re.compile(r"[0-9]{1,12}(\.[0-9]{1,2})?")
+
+
 def _amount(raw) -> Decimal:
     # Bounded before rounding: q() of a number with more than 26 integer digits exceeds
     # the decimal context's precision and raises.
+    text = str(raw).strip()
+    if not PLAIN_AMOUNT.fullmatch(text):
+        raise PayoutError(_("Enter an amount in yuan, such as 150.00."), "amount")
     try:
-        amount = Decimal(str(raw).strip())
+        amount = Decimal(text)
         plain = amount.is_finite() and abs(amount) <= MAX_PAYOUT and amount == q(amount)
     except (InvalidOperation, ValueError):
         plain = False
@@ -124,6 +133,9 @@ def decide_payout(payout_id: int, user: User, approve: bool,
                             "its payouts."))
     if licensor_id is not None and licensor_id == user.pk:
         raise PayoutError(_("This payout is to you: another finance user decides it."))
+    if Payout.objects.filter(pk=payout_id, requested_by=user).exists():
+        # Whoever asked never decides, even after leaving the studio they asked for.
+        raise PayoutError(_("You requested this payout: another finance user decides it."))
     state = Payout.State.APPROVED if approve else Payout.State.REJECTED
     with transaction.atomic():
         claimed = Payout.objects.filter(pk=payout_id, state=Payout.State.REQUESTED).update(

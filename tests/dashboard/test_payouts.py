@@ -264,3 +264,23 @@ def test_finance_never_decides_a_payout_to_its_own_studio(client, funded, owner)
     decide_payout(payout.pk, make_user("fin", is_finance=True), approve=True)
     payout.refresh_from_db()
     assert payout.state == "approved"
+
+
+@pytest.mark.parametrize("typed", ["１００", "١٠٠", "1_000", "1e3", "+100", "100.", ".50"])
+def test_an_amount_is_plain_ascii_yuan(funded, owner, typed):
+    with pytest.raises(PayoutError, match="Enter an amount in yuan"):
+        request_payout(funded, owner, typed, f"k-{typed}")
+    assert not Payout.objects.exists()
+
+
+def test_who_asked_for_a_payout_never_decides_it_even_after_leaving(funded, owner):
+    """A finance user who owned the studio, asked, then left: still not theirs to decide."""
+    asker = make_user("asker", is_finance=True)
+    Membership.objects.create(studio=funded, user=asker, role="owner")
+    payout, _ = request_payout(funded, asker, "200.00", "k")
+    Membership.objects.filter(studio=funded, user=asker).delete()
+    with pytest.raises(PayoutError, match="You requested this payout"):
+        decide_payout(payout.pk, asker, True, datetime.date(2026, 3, 2))
+    assert Payout.objects.get(pk=payout.pk).state == "requested"
+    decide_payout(payout.pk, make_user("fin2", is_finance=True), True, datetime.date(2026, 3, 2))
+    assert Payout.objects.get(pk=payout.pk).state == "approved"
