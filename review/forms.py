@@ -92,16 +92,19 @@ class QueueFilterForm(forms.Form):
         chosen_series = _raw_id(data.get("series"))
         queued = ReviewItem.objects.filter(state=ReviewItem.State.OPEN)
 
+        # A URL may name a studio or series whose queue has emptied, but only one that was
+        # ever in the queue: any other id would read out a draft series' title.
+        reviewed = ReviewItem.objects.all()
         studios = Q(pk__in=queued.values("studio_id"))
         if chosen_studio:
-            studios |= Q(pk=chosen_studio)
+            studios |= Q(pk=chosen_studio, pk__in=reviewed.values("studio_id"))
         self.fields["studio"].queryset = (Studio.objects.filter(studios)
                                           .order_by("name", "slug"))
 
         in_queue = queued.filter(studio_id=chosen_studio) if chosen_studio else queued
         series = Q(pk__in=in_queue.values("series_id"))
         if chosen_series:
-            series |= Q(pk=chosen_series)
+            series |= Q(pk=chosen_series, pk__in=reviewed.values("series_id"))
         self.fields["series"].queryset = (Series.objects.filter(series).select_related("studio")
                                           .order_by("title", "studio__name", "id"))
 

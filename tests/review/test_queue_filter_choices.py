@@ -94,6 +94,9 @@ def test_the_old_id_urls_still_filter(client, reviewer, two_studios, other_studi
 def test_a_studio_whose_queue_emptied_still_reads_from_a_bookmark(client, reviewer,
                                                                  two_studios):
     idle = two_studios[2]
+    silent = idle.series.get()
+    decided = queued(silent)  # it was in the queue once, and is decided since
+    type(decided).objects.filter(pk=decided.pk).update(state="approved")
     client.force_login(reviewer)
     response = client.get(reverse("review:index"), {"studio": idle.pk})
 
@@ -160,3 +163,16 @@ def test_the_form_cleans_to_the_studio_and_series(two_studios, studio):
     assert form.is_valid(), form.errors
     assert (form.cleaned_data["studio"], form.cleaned_data["series"]) == (studio, series)
     assert not QueueFilterForm({"studio": "0"}).is_valid()
+
+
+def test_an_id_never_in_the_queue_reads_out_nothing(client, reviewer, two_studios):
+    """Walking ids must not list every studio and every draft series' title."""
+    idle = two_studios[2]
+    draft = creators.create_series(idle, title="Top Secret Drama", synopsis="",
+                                   category="standard", exclusive=False)
+    client.force_login(reviewer)
+    for query in ({"studio": idle.pk}, {"series": draft.pk}):
+        response = client.get(reverse("review:index"), query)
+        body = response.content.decode()
+        assert response.status_code == 400
+        assert "安静工作室" not in body and "Top Secret Drama" not in body
