@@ -190,8 +190,16 @@ SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "creators:home_redirect"
 
+# Password resets and email invitations. By default they are printed by the process that
+# sends them (the ASGI server's output under `make run`); EMAIL_HOST and an SMTP backend
+# send them for real.
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Manju Studio <noreply@manju.local>")
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 
 # --- i18n: Chinese first, English switchable -------------------------------------------
 LANGUAGE_CODE = "zh-hans"

@@ -63,3 +63,16 @@ def test_a_bad_boolean_fails_loudly():
 def test_migrations_match_the_models():
     result = run_manage("makemigrations", "--check", "--dry-run")
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_mail_goes_to_the_smtp_server_the_environment_names():
+    result = run_manage(
+        "shell", "-c",
+        "from django.conf import settings as s; "
+        "print(s.EMAIL_BACKEND, s.EMAIL_HOST, s.EMAIL_PORT, s.EMAIL_USE_TLS, s.EMAIL_HOST_USER)",
+        EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
+        EMAIL_HOST="smtp.example.com", EMAIL_PORT="587", EMAIL_USE_TLS="1",
+        EMAIL_HOST_USER="studio")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split()[-5:] == ["django.core.mail.backends.smtp.EmailBackend",
+                                          "smtp.example.com", "587", "True", "studio"]
