@@ -150,8 +150,8 @@ def studio_members(request: HttpRequest, slug: str) -> HttpResponse:
                 if invitation.token:
                     _mail_invitation(request, invitation)
                 messages.success(request, _(
-                    "Invitation sent to %(who)s. If that is someone's account, they see it "
-                    "on their invitations page and join once they accept."
+                    "Invitation sent to %(who)s: a username finds it on their invitations "
+                    "page, an email address gets a link. They join once they accept."
                 ) % {"who": invitation.addressed_to})
                 return redirect("creators:members", slug=slug)
     owner = membership.role == Membership.Role.OWNER
