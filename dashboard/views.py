@@ -105,7 +105,7 @@ def _requested(request, payee, form) -> bool:
         return False
     if created:
         messages.success(request, _("Payout of ¥%(amount)s requested.")
-                         % {"amount": payout.amount})
+                         % {"amount": f"{payout.amount:,.2f}"})
     return True
 
 
