@@ -5,10 +5,24 @@ from creators.queries import current_studio as acting_for
 from creators.queries import invitations_for
 
 
+def _invitation_ahead(request):
+    """The studio whose emailed invitation the visitor is on the way to answer (a login or
+    sign-up page whose ?next is the link), so those pages can say why they are there."""
+    wanted = request.GET.get("next") or request.POST.get("next") or ""
+    prefix = "/accounts/invitations/join/"
+    if not wanted.startswith(prefix):
+        return None
+    from creators.services import invitation_by_token
+
+    found = invitation_by_token(wanted[len(prefix):].strip("/"))
+    return found.studio.name if found is not None else None
+
+
 def current_studio(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
-        return {"current_studio": None, "invitations_waiting": 0, "earns": False}
+        return {"current_studio": None, "invitations_waiting": 0, "earns": False,
+                "invitation_ahead": _invitation_ahead(request)}
     studio = acting_for(request)
     return {"current_studio": studio,
             "invitations_waiting": invitations_for(user).count(),

@@ -240,13 +240,16 @@ def invite_member(membership: Membership, who: str, role: str = Membership.Role.
     return invitation
 
 
-def invitation_by_token(token: str) -> Invitation | None:
-    """The pending email invitation a mailed link names, or None."""
+def invitation_by_token(token: str, pending: bool = True) -> Invitation | None:
+    """The email invitation a mailed link names (only a pending one unless `pending` is
+    False), or None."""
     if not token:
         return None
-    return (Invitation.objects.select_related("studio", "invited_by")
-            .filter(token_hash=token_hash(token), status=Invitation.Status.PENDING)
-            .exclude(token_hash="").first())
+    found = (Invitation.objects.select_related("studio", "invited_by")
+             .filter(token_hash=token_hash(token)).exclude(token_hash=""))
+    if pending:
+        found = found.filter(status=Invitation.Status.PENDING)
+    return found.first()
 
 
 def _check_open(invitation: Invitation | None, user: User) -> Invitation:

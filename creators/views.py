@@ -185,7 +185,13 @@ def invitation_join(request: HttpRequest, token: str) -> HttpResponse:
     the login page offers), answers it. A spent or unknown link is 404."""
     invitation = services.invitation_by_token(token)
     if invitation is None:
-        raise Http404
+        # A link opened again after its answer says so, instead of a bare 404.
+        spent = services.invitation_by_token(token, pending=False)
+        if spent is None:
+            raise Http404
+        member = spent.studio.memberships.filter(user=request.user).exists()
+        return render(request, "creators/invitation_spent.html",
+                      {"inv": spent, "member": member}, status=410)
     if request.method == "POST":
         answer = request.POST.get("answer")
         try:

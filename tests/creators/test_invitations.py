@@ -62,7 +62,7 @@ def test_an_email_invitation_goes_to_the_address_not_to_who_claimed_it(client, o
     assert mailoutbox[0].subject == "邀请你加入晨光工作室 / Invitation to join 晨光工作室"
     body = mailoutbox[0].body
     assert "owner 邀请你以所有者身份加入漫剧工坊上的晨光工作室" in body
-    assert "owner invites you to join 晨光工作室 on Manju Studio as Owner" in body
+    assert "owner invites you to join 晨光工作室 on Manju Studio as owner" in body
     link = link_in(mailoutbox[0])
 
     logged_in(client, squatter, "en")
@@ -75,11 +75,14 @@ def test_an_email_invitation_goes_to_the_address_not_to_who_claimed_it(client, o
     newhire = make_user("newhire")
     logged_in(client, newhire, "en")
     page = client.get(link).content.decode()
-    assert "owner invites you to join as Owner." in page and "You answer as newhire." in page
+    assert "owner invites you to join as owner." in page and "You answer as newhire." in page
     client.post(link, {"answer": "accept"})
     assert Membership.objects.get(studio=studio, user=newhire).role == "owner"
     assert not Membership.objects.filter(studio=studio, user=squatter).exists()
-    assert client.get(link).status_code == 404  # spent
+    spent = client.get(link)  # opened again: it says what became of it
+    assert spent.status_code == 410
+    assert "This invitation was accepted" in spent.content.decode()
+    assert "Go to the studio" in spent.content.decode()
     assert client.get(link.replace("/join/", "/join/x")).status_code == 404
 
 
@@ -91,6 +94,11 @@ def test_a_newcomer_signs_up_from_the_link_and_lands_on_the_invitation(client, o
     client.logout()
     login_page = client.get(link, follow=True).content.decode()
     assert f'href="/accounts/signup/?next={link}"' in login_page
+    # The login and sign-up pages say why the visitor is there.
+    ahead = re.compile(r'data-testid="invitation-ahead">[^<]*晨光工作室')
+    assert ahead.search(login_page)
+    assert ahead.search(client.get(reverse("signup") + f"?next={link}").content.decode())
+    assert 'data-testid="invitation-ahead"' not in client.get(reverse("login")).content.decode()
     from tests.conftest import PASSWORD
 
     signed = client.post(reverse("signup") + f"?next={link}", {
