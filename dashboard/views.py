@@ -215,12 +215,20 @@ def studio_statement(request, slug, period, fmt="html"):
 
 @login_required
 def holder(request):
+    """The rights holder's own page; its payout form posts here, so a refused request
+    comes back to this page with the reason at the field."""
     if not _holder(request.user):
         raise Http404
+    form = PayoutForm(request.POST or None, auto_id="%s")
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if _requested(request, request.user, form):
+            return redirect("dashboard:holder")
     return render(request, "dashboard/holder.html", {
-        "d": queries.holder_summary(request.user), "form": PayoutForm(auto_id="%s"),
+        "d": queries.holder_summary(request.user), "form": form,
         "payouts": queries.payouts_of(request.user), "key": uuid.uuid4().hex,
-    })
+    }, status=status)
 
 
 @login_required

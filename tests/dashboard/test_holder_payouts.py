@@ -66,8 +66,7 @@ def test_a_holder_is_paid_from_settled_royalties_and_the_statement_shows_it(
     logged_in(client, rh, "en")
     page = client.get(reverse("dashboard:holder")).content.decode()
     assert '<strong id="available">¥600.00</strong>' in page and 'id="payout-form"' in page
-    assert f'action="{payouts_url(rh)}"' in page
-    r = client.post(payouts_url(rh), {"amount": "250.00", "key": "k1"})
+    r = client.post(reverse("dashboard:holder"), {"amount": "250.00", "key": "k1"})
     assert r.status_code == 302 and r["Location"] == reverse("dashboard:holder")
     payout = Payout.objects.get()
     assert (payout.licensor, payout.studio, payout.requested_by) == (rh, None, rh)
@@ -293,4 +292,19 @@ def test_a_holder_whose_ip_moved_on_is_still_paid_what_the_ledger_owes(client, r
     assert "2026-01" in client.get(reverse("revenue:index")).content.decode()
     response = client.post(payouts_url(rh), {"amount": "600.00", "key": "moved"})
     assert response.status_code == 302
+    assert Payout.objects.get(licensor=rh).amount == Decimal("600.00")
+
+
+def test_a_refusal_on_the_holders_own_page_comes_back_to_that_page(client, rh):
+    logged_in(client, rh, "en")
+    page = client.get(reverse("dashboard:holder")).content.decode()
+    form = page[page.index('id="payout-form"') - 40:page.index('id="payout-form"') + 80]
+    assert "action=" not in form  # the form posts to the holder's own page
+    r = client.post(reverse("dashboard:holder"), {"amount": "600.01", "key": "k1"})
+    body = r.content.decode()
+    assert r.status_code == 400
+    assert "Royalties of my IP" in body and "By license" in body  # still the same page
+    assert 'value="600.01"' in body and "at most the available balance, ¥600.00" in body
+    done = client.post(reverse("dashboard:holder"), {"amount": "600.00", "key": "k2"})
+    assert done.status_code == 302 and done["Location"] == reverse("dashboard:holder")
     assert Payout.objects.get(licensor=rh).amount == Decimal("600.00")
