@@ -528,16 +528,8 @@ def _recount_run_totals(run_id: int) -> None:
             .values_list("episode_id", "pricing", "license_id", "date", "studio_share",
                          "royalty", "valid_views").iterator(chunk_size=5000))
     for episode_id, pricing, license_id, day, share, royalty, views in rows:
-        key = (run_id, episode_id, pricing)
-        total = totals.get(key)
-        if total is None:
-            totals[key] = [license_id, day, day, _fen(share), _fen(royalty), views, 1]
-        else:
-            total[1], total[2] = min(total[1], day), max(total[2], day)
-            total[3] += _fen(share)
-            total[4] += _fen(royalty)
-            total[5] += views
-            total[6] += 1
+        _count_line(totals, (run_id, episode_id, pricing), license_id, day, share, royalty,
+                    views)
     RunTotal.objects.filter(run_id=run_id).delete()
     _add_run_totals(totals)
 
@@ -620,18 +612,8 @@ def _stream_rows(stream, platform: str, batch: ImportBatch, problems: list) -> i
         inserted += len(keep)
         for x in keep:
             if x.settled_in_id is not None:
-                key = (x.settled_in_id, x.episode_id, x.pricing)
-                total = totals.get(key)
-                if total is None:
-                    totals[key] = [x.license_id, x.date, x.date, _fen(x.studio_share),
-                                   _fen(x.royalty), x.valid_views, 1]
-                else:
-                    total[1] = min(total[1], x.date)
-                    total[2] = max(total[2], x.date)
-                    total[3] += _fen(x.studio_share)
-                    total[4] += _fen(x.royalty)
-                    total[5] += x.valid_views
-                    total[6] += 1
+                _count_line(totals, (x.settled_in_id, x.episode_id, x.pricing), x.license_id,
+                            x.date, x.studio_share, x.royalty, x.valid_views)
         if len(totals) >= RUN_TOTALS_HELD:
             _add_run_totals(totals)
         pending.clear()
@@ -709,6 +691,20 @@ def _stream_rows(stream, platform: str, batch: ImportBatch, problems: list) -> i
     refused.sort(key=lambda numbered: numbered[0])  # stable: a row's problems keep their order
     problems.extend(problem for _n, problem in refused)
     return inserted
+
+
+def _count_line(totals: dict, key: tuple, license_id, day, share, royalty, views) -> None:
+    """Adds one line to `totals` ((run, episode, pricing) -> what its RunTotal row holds:
+    license, first and last date, share and royalty in fen, views, lines)."""
+    total = totals.get(key)
+    if total is None:
+        totals[key] = [license_id, day, day, _fen(share), _fen(royalty), views, 1]
+    else:
+        total[1], total[2] = min(total[1], day), max(total[2], day)
+        total[3] += _fen(share)
+        total[4] += _fen(royalty)
+        total[5] += views
+        total[6] += 1
 
 
 def _add_run_totals(totals: dict) -> None:
