@@ -88,10 +88,6 @@ def series(request, slug, series_slug):
                                                      "d": queries.series_detail(obj)})
 
 
-def _holder(user) -> bool:
-    return is_holder(user)
-
-
 def _requested(request, payee, form) -> bool:
     """A posted payout request of `payee` (a studio or a rights holder): True once it is
     made (or was, under the same key), False with the refusal put on the form."""
@@ -132,7 +128,7 @@ def holder_payouts(request, username):
     holder alone (the form of the holder's page posts here). Anyone else, signed in or
     not, finds nothing (404)."""
     holder = User.objects.filter(username=username).first()
-    if holder is None or not _holder(holder) or not request.user.is_authenticated:
+    if holder is None or not is_holder(holder) or not request.user.is_authenticated:
         raise Http404
     own = holder.pk == request.user.pk
     if not (own or _finance(request.user)):
@@ -217,7 +213,7 @@ def studio_statement(request, slug, period, fmt="html"):
 def holder(request):
     """The rights holder's own page; its payout form posts here, so a refused request
     comes back to this page with the reason at the field."""
-    if not _holder(request.user):
+    if not is_holder(request.user):
         raise Http404
     form = PayoutForm(request.POST or None, auto_id="%s")
     status = 200
@@ -233,7 +229,7 @@ def holder(request):
 
 @login_required
 def holder_statement(request, period, fmt="html"):
-    if not _holder(request.user):
+    if not is_holder(request.user):
         raise Http404
     try:
         st = statement(period, licensor=request.user)
