@@ -7,47 +7,44 @@
 
   function el(card, role) { return card.querySelector('[data-role="' + role + '"]'); }
 
-  // The job page's provenance table (outside the card) was rendered before the job ran:
-  // once it ends, the server's fresh copy replaces it (worker, attempt, timings, in the
-  // page's language).
-  function fillProvenance(jobId) {
-    const selector = '[data-provenance-of="' + jobId + '"]';
+  // The server's fresh copy of a part of this page (found by selector), handed to
+  // `use(fresh, current)` while the page still has that part; nothing when either is gone.
+  function withFreshCopy(selector, use) {
     if (!document.querySelector(selector)) return;
     fetch(location.href, {credentials: "same-origin"})
       .then(function (r) { return r.ok ? r.text() : null; })
       .then(function (html) {
         if (!html) return;
         const fresh = new DOMParser().parseFromString(html, "text/html").querySelector(selector);
-        const table = document.querySelector(selector);
-        if (fresh && table) table.replaceWith(fresh);
+        const current = document.querySelector(selector);
+        if (fresh && current) use(fresh, current);
       })
       .catch(function () {});
+  }
+
+  // The job page's provenance table (outside the card) was rendered before the job ran:
+  // once it ends, the server's fresh copy replaces it (worker, attempt, timings, in the
+  // page's language).
+  function fillProvenance(jobId) {
+    withFreshCopy('[data-provenance-of="' + jobId + '"]', function (fresh, table) {
+      table.replaceWith(fresh);
+    });
   }
 
   // A keyframe that finishes can start (or end) a shot: the shot form takes the server's
   // fresh list of keyframes without a reload, keeping what the user has typed and chosen.
   function refreshShotForm() {
-    const form = document.querySelector('[data-testid="shot-form"]');
-    if (!form) return;
-    fetch(location.href, {credentials: "same-origin"})
-      .then(function (r) { return r.ok ? r.text() : null; })
-      .then(function (html) {
-        if (!html) return;
-        const fresh = new DOMParser().parseFromString(html, "text/html")
-          .querySelector('[data-testid="shot-form"]');
-        const current = document.querySelector('[data-testid="shot-form"]');
-        if (!fresh || !current) return;
-        if (!current.querySelector("select[name=first_job]")) { current.replaceWith(fresh); return; }
-        ["first_job", "last_job"].forEach(function (name) {
-          const mine = current.querySelector("select[name=" + name + "]");
-          const theirs = fresh.querySelector("select[name=" + name + "]");
-          if (!mine || !theirs) return;
-          const chosen = mine.value;
-          mine.innerHTML = theirs.innerHTML;
-          if (mine.querySelector('option[value="' + chosen + '"]')) mine.value = chosen;
-        });
-      })
-      .catch(function () {});
+    withFreshCopy('[data-testid="shot-form"]', function (fresh, current) {
+      if (!current.querySelector("select[name=first_job]")) { current.replaceWith(fresh); return; }
+      ["first_job", "last_job"].forEach(function (name) {
+        const mine = current.querySelector("select[name=" + name + "]");
+        const theirs = fresh.querySelector("select[name=" + name + "]");
+        if (!mine || !theirs) return;
+        const chosen = mine.value;
+        mine.innerHTML = theirs.innerHTML;
+        if (mine.querySelector('option[value="' + chosen + '"]')) mine.value = chosen;
+      });
+    });
   }
 
   function renderOutputs(card, outputs) {
