@@ -30,6 +30,17 @@ def make_user(username: str, **flags) -> User:
     return user
 
 
+def browser_login(context, user: User, base_url: str) -> None:
+    """Logs a Playwright browser context in as user on the server at base_url: a session
+    made by Django's test client, handed over as the session cookie."""
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    context.add_cookies([{"name": "sessionid", "value": client.cookies["sessionid"].value,
+                          "url": base_url}])
+
+
 def logged_in(client, user: User, language: str):
     """The test client logged in as user, reading the site in language (the switcher's
     cookie): "en" where a test asserts English text, "zh-hans" for Chinese."""

@@ -2,20 +2,12 @@
 accepts it on a phone, and lands in the studio they joined."""
 
 import pytest
-from django.test import Client
 
 from creators.models import Membership
 from creators.services import create_studio
-from tests.conftest import make_user
+from tests.conftest import browser_login, make_user
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-
-
-def _log_in(context, server, user):
-    client = Client()
-    client.force_login(user)
-    context.add_cookies([{"name": "sessionid", "value": client.cookies["sessionid"].value,
-                          "url": server.url}])
 
 
 def test_an_invitee_accepts_on_a_phone_and_lands_in_the_studio(
@@ -24,7 +16,7 @@ def test_an_invitee_accepts_on_a_phone_and_lands_in_the_studio(
     create_studio(yue, "小月工作室", slug="yue")
 
     desk = chromium.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
-    _log_in(desk, asgi_server, owner)
+    browser_login(desk, owner, asgi_server.url)
     page = desk.new_page()
     page.goto(f"{asgi_server.url}/studio/dawn/members/")
     page.fill("input[name=who]", "yue")
@@ -38,7 +30,7 @@ def test_an_invitee_accepts_on_a_phone_and_lands_in_the_studio(
 
     # On the owner's phone the invitation's day and its Withdraw button are in view.
     owner_phone = chromium.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN")
-    _log_in(owner_phone, asgi_server, owner)
+    browser_login(owner_phone, owner, asgi_server.url)
     page = owner_phone.new_page()
     page.goto(f"{asgi_server.url}/studio/dawn/members/")
     for part in (page.get_by_role("button", name="撤回"),
@@ -52,7 +44,7 @@ def test_an_invitee_accepts_on_a_phone_and_lands_in_the_studio(
     owner_phone.close()
 
     phone = chromium.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN")
-    _log_in(phone, asgi_server, yue)
+    browser_login(phone, yue, asgi_server.url)
     page = phone.new_page()
     page.goto(f"{asgi_server.url}/")
     link = page.get_by_test_id("invitations-link")

@@ -6,19 +6,11 @@ import io
 
 import pytest
 from django.core.management import call_command
-from django.test import Client
 from PIL import Image
 
 from creators.models import User
-from tests.conftest import make_user
+from tests.conftest import browser_login, make_user
 from tests.dashboard.test_worked_example import load_worked_example
-
-
-def login(context, user, base_url):
-    client = Client()
-    client.force_login(user)
-    context.add_cookies([{"name": "sessionid", "value": client.cookies["sessionid"].value,
-                          "url": base_url}])
 
 
 def _colours(png: bytes) -> int:
@@ -33,7 +25,7 @@ def test_owner_sees_figures_charts_drills_down_and_gets_a_payout(asgi_server, pa
     finance = make_user("fin", is_finance=True)
     base = asgi_server.url
     page.set_default_timeout(30000)
-    login(page.context, lin, base)
+    browser_login(page.context, lin, base)
 
     page.goto(f"{base}/dashboard/moonlight/")
     assert page.inner_text("#available") == "¥20,766.05"
@@ -75,7 +67,7 @@ def test_owner_sees_figures_charts_drills_down_and_gets_a_payout(asgi_server, pa
     other = chromium.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
     try:
         fpage = other.new_page()
-        login(other, finance, base)
+        browser_login(other, finance, base)
         fpage.goto(f"{base}/dashboard/finance/")
         fpage.fill("input[name=day]", "2026-03-15")
         fpage.click("button[value=approve]")

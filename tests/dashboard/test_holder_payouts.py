@@ -4,7 +4,6 @@ ledger balances, and the holder's statement shows the payout."""
 
 import datetime
 import io
-import threading
 from decimal import Decimal
 
 import pytest
@@ -28,6 +27,7 @@ from revenue.services import (
     settle,
 )
 from tests.conftest import logged_in, make_user
+from tests.dashboard.conftest import racing_requests
 from tests.revenue.conftest import POLICY, catalog, csv_bytes
 
 FEB_5 = datetime.date(2026, 2, 5)
@@ -243,25 +243,7 @@ def test_concurrent_requests_of_a_holder_cannot_overdraw():
     import_revenue(io.BytesIO(csv_bytes(["2026-01-10,E1,1,40000.00,0.00"])), "hongguo")
     settle("2026-01")
     holder = User.objects.get(username="rh")
-    barrier = threading.Barrier(6)
-    outcomes = []
-
-    def go(key):
-        from django.db import connections
-        try:
-            barrier.wait()
-            try:
-                outcomes.append(request_payout(holder, holder, "250.00", key)[1])
-            except PayoutError:
-                outcomes.append("refused")
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=go, args=(f"k{i}",)) for i in range(6)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    outcomes = racing_requests(holder, [(holder, f"k{i}") for i in range(6)], "250.00")
     assert outcomes.count(True) == 2 and outcomes.count("refused") == 4
     assert available(holder) == Decimal("100.00")
 

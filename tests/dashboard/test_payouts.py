@@ -1,7 +1,6 @@
 """Payout requests: limits, idempotency, no overdraft under concurrency, finance decides."""
 
 import datetime
-import threading
 from decimal import Decimal
 
 import pytest
@@ -16,7 +15,7 @@ from revenue.models import LedgerEntry
 from revenue.queries import statement
 from revenue.services import balance, create_policy, settle, studio_account
 from tests.conftest import make_user
-from tests.dashboard.conftest import credit
+from tests.dashboard.conftest import credit, racing_requests
 from tests.revenue.conftest import POLICY
 
 
@@ -112,30 +111,11 @@ def test_finance_approves_on_the_finance_page(client, funded, owner):
 def test_concurrent_requests_of_two_owners_cannot_overdraw(studio, owner):
     if connection.vendor != "postgresql":
         pytest.skip("row locks need PostgreSQL")
-    from tests.dashboard.conftest import credit
     credit(studio, "1000.00")
     second = make_user("owner2")
     Membership.objects.create(studio=studio, user=second, role=Membership.Role.OWNER)
-    barrier = threading.Barrier(6)
-    outcomes = []
-
-    def go(user, key):
-        from django.db import connections
-        try:
-            barrier.wait()
-            try:
-                outcomes.append(request_payout(studio, user, "400.00", key)[1])
-            except PayoutError:
-                outcomes.append("refused")
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=go, args=(u, f"k{i}"))
-               for i, u in enumerate([owner, second] * 3)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    outcomes = racing_requests(studio, [(u, f"k{i}") for i, u in enumerate([owner, second] * 3)],
+                               "400.00")
     assert outcomes.count(True) == 2 and outcomes.count("refused") == 4
     assert available(studio) == Decimal("200.00")
 

@@ -5,13 +5,12 @@ name, and an import's Withdraw beside its status."""
 import io
 
 import pytest
-from django.test import Client
 
 from creators.catalog import import_catalog
 from creators.models import Membership
 from dashboard.services import request_payout
 from revenue.services import create_policy, import_revenue
-from tests.conftest import make_user
+from tests.conftest import browser_login, make_user
 from tests.dashboard.conftest import credit
 from tests.revenue.conftest import POLICY, catalog, csv_bytes
 
@@ -19,11 +18,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
 def phone(chromium, server, user):
-    client = Client()
-    client.force_login(user)
     context = chromium.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN")
-    context.add_cookies([{"name": "sessionid", "value": client.cookies["sessionid"].value,
-                          "url": server.url}])
+    browser_login(context, user, server.url)
     return context
 
 

@@ -12,8 +12,8 @@ import pytest
 from django.core.management import call_command
 
 from creators.models import User
+from tests.conftest import browser_login
 from tests.dashboard.phone import DESKTOP, PHONE, assert_last_column_readable
-from tests.dashboard.test_browser import login
 from tests.dashboard.test_worked_example import load_worked_example
 
 pytestmark = pytest.mark.browser
@@ -26,7 +26,7 @@ MINUTES = re.compile(r"^\d{1,3}(,\d{3})*\.\d{2}$")
 def _context(chromium, base, user, viewport, language="zh-hans"):
     context = chromium.new_context(viewport=viewport, locale="zh-CN")
     context.set_default_timeout(30000)
-    login(context, user, base)
+    browser_login(context, user, base)
     context.add_cookies([{"name": "django_language", "value": language, "url": base}])
     return context
 

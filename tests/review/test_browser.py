@@ -3,18 +3,10 @@ watches the video and approves with grade A; the creator's open page shows it li
 
 import pytest
 from django.core.files.base import ContentFile
-from django.test import Client
 
 from review.models import Decision
-from tests.conftest import make_user
+from tests.conftest import browser_login, make_user
 from tests.review.conftest import add_episode, make_clip
-
-
-def login(context, user, base_url):
-    client = Client()
-    client.force_login(user)
-    context.add_cookies([{"name": "sessionid", "value": client.cookies["sessionid"].value,
-                          "url": base_url}])
 
 
 @pytest.mark.browser
@@ -27,7 +19,7 @@ def test_creator_submits_reviewer_approves_and_creator_sees_it_live(
     base = asgi_server.url
     page.set_default_timeout(30000)  # a loaded shared CI machine: generous, not flaky
 
-    login(page.context, owner, base)
+    browser_login(page.context, owner, base)
     page.goto(f"{base}/studio/{series.studio.slug}/episodes/{episode.ref}/")
     page.get_by_test_id("submit-episode").click()
     page.wait_for_selector("#review-decisions")
@@ -37,7 +29,7 @@ def test_creator_submits_reviewer_approves_and_creator_sees_it_live(
     try:
         other.set_default_timeout(30000)
         rpage = other.new_page()
-        login(other, reviewer, base)
+        browser_login(other, reviewer, base)
         rpage.goto(f"{base}/review/")
         rpage.get_by_role("link", name=episode.ref, exact=False).click()
         rpage.get_by_test_id("claim").click()

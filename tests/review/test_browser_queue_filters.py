@@ -5,9 +5,8 @@ import pytest
 
 from creators import services as creators
 from review import services
-from tests.conftest import make_user
+from tests.conftest import browser_login, make_user
 from tests.review.conftest import add_episode
-from tests.review.test_browser import login
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -23,7 +22,7 @@ def test_the_series_list_follows_the_studio_and_a_phone_sees_every_column(
     reviewer = make_user("rev", is_reviewer=True)
 
     desk = chromium.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
-    login(desk, reviewer, asgi_server.url)
+    browser_login(desk, reviewer, asgi_server.url)
     page = desk.new_page()
     page.goto(f"{asgi_server.url}/review/")
     series = page.locator("select[name=series]")
@@ -40,7 +39,7 @@ def test_the_series_list_follows_the_studio_and_a_phone_sees_every_column(
     desk.close()
 
     phone = chromium.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN")
-    login(phone, reviewer, asgi_server.url)
+    browser_login(phone, reviewer, asgi_server.url)
     page = phone.new_page()
     page.goto(f"{asgi_server.url}/review/")
     rows = page.locator("[data-testid=queue] tbody tr")

@@ -4,6 +4,7 @@ queued generation jobs through the worker's own code path (claim, render, label,
 in this process, for tests that need real outputs but not a worker process."""
 
 import itertools
+from pathlib import Path
 
 import pytest
 from django.urls import reverse
@@ -15,6 +16,7 @@ from generation import services as generation
 from generation import tasks as generation_tasks
 from generation.models import Job
 from storyboard import services
+from tests.conftest import logged_in
 from tests.generation.conftest import build_models_once
 
 _deliveries = itertools.count()
@@ -23,6 +25,19 @@ _deliveries = itertools.count()
 def url(name, episode, *args):
     """A storyboard page or action of the episode."""
     return reverse(f"storyboard:{name}", args=[episode.series.studio.slug, episode.ref, *args])
+
+
+@pytest.fixture
+def media_root(settings, tmp_path):
+    """A private media folder, so a test sees exactly the files it stored."""
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    return Path(settings.MEDIA_ROOT)
+
+
+@pytest.fixture
+def owner_client(client, owner):
+    """The owner's client, reading the site in English."""
+    return logged_in(client, owner, "en")
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ appears once per shot, never on the last one, and the server ignores it there.""
 
 import re
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from django.utils import translation
@@ -15,20 +14,10 @@ from storyboard.models import Assembly, Shot
 from tests.conftest import logged_in
 from tests.storyboard.conftest import run_queued, url
 
-pytestmark = pytest.mark.django_db
+# A private media folder for each test (tests/storyboard/conftest.py).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_root")]
 
 CHEAP_CLIP = {"steps": 2, "frames": 5}
-
-
-@pytest.fixture(autouse=True)
-def media_root(settings, tmp_path):
-    settings.MEDIA_ROOT = str(tmp_path / "media")
-    return Path(settings.MEDIA_ROOT)
-
-
-@pytest.fixture
-def owner_client(client, owner):
-    return logged_in(client, owner, "en")
 
 
 def shots_with_single_keyframes(board, durations=("10", "10", "10")) -> list[Shot]:

@@ -20,18 +20,8 @@ from tests.storyboard.conftest import run_queued, url
 from tests.storyboard.test_assembly import tone_wav
 from tests.storyboard.test_refused_input import png
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def media_root(settings, tmp_path):
-    settings.MEDIA_ROOT = str(tmp_path / "media")
-    return Path(settings.MEDIA_ROOT)
-
-
-@pytest.fixture
-def owner_client(client, owner):
-    return logged_in(client, owner, "en")
+# A private media folder for each test (tests/storyboard/conftest.py).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_root")]
 
 
 def shot_form(shot, **fields):

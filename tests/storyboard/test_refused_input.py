@@ -14,24 +14,13 @@ from PIL import Image
 
 from storyboard import services
 from storyboard.models import Character, ReferenceImage, Shot
-from tests.conftest import logged_in
 from tests.storyboard.conftest import url
 
-pytestmark = pytest.mark.django_db
+# A private media folder for each test (tests/storyboard/conftest.py).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_root")]
 
 SCRIPT = b"<html><body><script>alert(document.cookie)</script></body></html>"
 PROMPT = "雨夜的竹林，少女回头，镜头缓慢推进 UNIQUE-PROMPT-7731"
-
-
-@pytest.fixture(autouse=True)
-def media_root(settings, tmp_path):
-    settings.MEDIA_ROOT = str(tmp_path / "media")
-    return Path(settings.MEDIA_ROOT)
-
-
-@pytest.fixture
-def owner_client(client, owner):
-    return logged_in(client, owner, "en")
 
 
 def wav_with(payload: bytes, seconds=1, rate=8000) -> bytes:
