@@ -133,6 +133,7 @@ from pathlib import Path  # noqa: E402
 
 from django.conf import settings  # noqa: E402
 from django.core.exceptions import PermissionDenied, ValidationError  # noqa: E402
+from django.http import Http404  # noqa: E402
 from django.utils import timezone  # noqa: E402
 from django.utils.translation import gettext as _  # noqa: E402
 from django.utils.translation import gettext_noop, ngettext, pgettext  # noqa: E402
@@ -253,8 +254,6 @@ def invitation_by_token(token: str, pending: bool = True) -> Invitation | None:
 
 
 def _check_open(invitation: Invitation | None, user: User) -> Invitation:
-    from django.http import Http404
-
     if invitation is None or not user.is_active:
         raise Http404
     if invitation.expires_at <= timezone.now():
@@ -317,8 +316,6 @@ def decline_invitation(user: User, pk: int) -> Invitation:
 def decline_invitation_link(user: User, token: str) -> Invitation:
     found = invitation_by_token(token)
     if found is None:
-        from django.http import Http404
-
         raise Http404
     Invitation.objects.filter(pk=found.pk, status=Invitation.Status.PENDING).update(
         status=Invitation.Status.DECLINED, decided_at=timezone.now())
@@ -332,8 +329,6 @@ def withdraw_invitation(membership: Membership, pk: int) -> Invitation:
                   .filter(pk=pk, studio=membership.studio, status=Invitation.Status.PENDING)
                   .first())
     if invitation is None:
-        from django.http import Http404
-
         raise Http404
     invitation.status, invitation.decided_at = Invitation.Status.WITHDRAWN, timezone.now()
     invitation.save(update_fields=["status", "decided_at"])
