@@ -142,13 +142,13 @@ CHART_TEXT_JS = """id => {
 @pytest.mark.parametrize("language", ["zh-CN", "en"])
 def test_the_dashboard_charts_axis_labels_are_not_clipped(asgi_server, chromium, language):
     from creators.models import User
-    from tests.dashboard.test_browser import login
+    from tests.conftest import browser_login
     from tests.dashboard.test_worked_example import load_worked_example
 
     load_worked_example()
     context = chromium.new_context(viewport={"width": 1280, "height": 900}, locale=language)
     try:
-        login(context, User.objects.get(username="lin"), asgi_server.url)
+        browser_login(context, User.objects.get(username="lin"), asgi_server.url)
         page = context.new_page()
         page.goto(f"{asgi_server.url}/dashboard/moonlight/")
         page.wait_for_selector("#charts[data-ready]")
@@ -236,12 +236,12 @@ def test_a_phone_lays_the_main_links_out_in_rows_under_the_brand(asgi_server, ch
                                                                   language):
     """Staff see five sections; squeezed beside the brand they stood in a column of four
     lines, and the header took a third of the screen before the page began."""
-    from tests.dashboard.test_browser import login
+    from tests.conftest import browser_login
 
     boss = make_user("boss", is_staff=True, is_superuser=True, is_reviewer=True)
     context = chromium.new_context(viewport={"width": 375, "height": 740})
     try:
-        login(context, boss, asgi_server.url)
+        browser_login(context, boss, asgi_server.url)
         context.add_cookies([{"name": "django_language", "value": language,
                               "url": asgi_server.url}])
         page = context.new_page()
