@@ -1,9 +1,22 @@
 """/health reports the database, Redis and whether each queue has a worker."""
 
+import time
+
 import pytest
 from django.urls import reverse
 
+from config import views
 from tests.conftest import make_user
+
+
+@pytest.fixture(autouse=True)
+def fresh_workers_check():
+    """Each test asks the workers itself instead of reading another test's answer."""
+    from django.core.cache import cache
+
+    cache.delete("health:workers")
+    yield
+    cache.delete("health:workers")
 
 
 @pytest.mark.django_db
@@ -42,3 +55,18 @@ def test_it_reports_an_unreachable_redis(client, settings):
     client.force_login(make_user("ops", is_staff=True))
     staff = client.get(reverse("health")).json()["checks"]["redis"]
     assert staff["ok"] is False and "127.0.0.1:1" in staff["error"]  # staff see why
+
+
+@pytest.mark.django_db
+def test_callers_within_seconds_share_one_question_to_the_workers(client, monkeypatch):
+    asked = []
+    real = views._check_workers
+    monkeypatch.setattr(views, "_check_workers", lambda: asked.append(1) or real())
+    monkeypatch.setattr(views, "WORKERS_CHECK_SECONDS", 1)
+    first = client.get(reverse("health")).json()["checks"]["workers"]
+    second = client.get(reverse("health")).json()["checks"]["workers"]
+    assert len(asked) == 1
+    assert second["checked_at"] == first["checked_at"]  # callers can tell how old it is
+    time.sleep(1.2)
+    third = client.get(reverse("health")).json()["checks"]["workers"]
+    assert len(asked) == 2 and third["checked_at"] > first["checked_at"]
