@@ -6,6 +6,7 @@ from creators import views
 
 urlpatterns = [
     path("signup/", views.signup, name="signup"),
+    path("studios/", views.studios, name="studios"),
     path("invitations/", views.invitations, name="invitations"),
     path("invitations/join/<str:token>/", views.invitation_join, name="invitation_join"),
     path("invitations/<int:pk>/accept/", views.invitation_answer, {"answer": "accept"},

@@ -8,6 +8,8 @@ from config.settings import env_int
 
 # settings.UPLOAD_MAX_BYTES and settings.UPLOAD_CHUNK_MAX_BYTES are read at each request.
 # Covers are small; a bigger "image" is refused before a byte of it is stored.
+# A person owning this many studios (the one from sign-up included) starts no more.
+STUDIOS_OWNED_MAX = env_int("STUDIOS_OWNED_MAX", 5)
 COVER_MAX_BYTES = env_int("COVER_MAX_BYTES", 20 * 1024**2)
 # Pixel limit against decompression bombs: a 9:16 cover of 4320×7680 is ~33 MP.
 IMAGE_MAX_PIXELS = env_int("IMAGE_MAX_PIXELS", 40_000_000)

@@ -2,19 +2,13 @@
 every template."""
 
 from creators.queries import current_studio as acting_for
-from creators.queries import invitations_for
+from creators.queries import invitation_behind, invitations_for
 
 
 def _invitation_ahead(request):
     """The studio whose emailed invitation the visitor is on the way to answer (a login or
     sign-up page whose ?next is the link), so those pages can say why they are there."""
-    wanted = request.GET.get("next") or request.POST.get("next") or ""
-    prefix = "/accounts/invitations/join/"
-    if not wanted.startswith(prefix):
-        return None
-    from creators.services import invitation_by_token
-
-    found = invitation_by_token(wanted[len(prefix):].strip("/"))
+    found = invitation_behind(request.GET.get("next") or request.POST.get("next") or "")
     return found.studio.name if found is not None else None
 
 

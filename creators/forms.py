@@ -29,6 +29,11 @@ class SignUpForm(UserCreationForm):
         model = User
         fields = ("username", "email")
 
+    def __init__(self, *args, joining: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if joining:  # on the way to a studio's invitation: no studio of their own is made
+            del self.fields["studio_name"]
+
     def clean_email(self):
         email = self.cleaned_data["email"].strip().lower()
         if User.objects.filter(email__iexact=email).exists():
@@ -72,6 +77,10 @@ class PayoutForm(forms.Form):
         label=_("Payout details"), widget=forms.Textarea(attrs={"rows": 4}), required=False,
         help_text=_("Bank account or payee details; only owners see them."),
     )
+
+
+class NewStudioForm(forms.Form):
+    name = forms.CharField(label=_("Studio name"), max_length=120)
 
 
 class InviteForm(forms.Form):

@@ -41,6 +41,19 @@ def current_studio(request) -> Studio | None:
     return studios.first()
 
 
+INVITATION_LINK = "/accounts/invitations/join/"
+
+
+def invitation_behind(next_url: str):
+    """The emailed invitation a ?next address leads to answer (a login or sign-up page
+    reached from the link), if it is still open; else None."""
+    if not next_url or not next_url.startswith(INVITATION_LINK):
+        return None
+    from creators.services import invitation_by_token
+
+    return invitation_by_token(next_url[len(INVITATION_LINK):].strip("/"))
+
+
 def choose_studio(request, studio: Studio) -> None:
     if request.session.get(CHOSEN_STUDIO) != studio.slug:
         request.session[CHOSEN_STUDIO] = studio.slug

@@ -10,6 +10,25 @@ def unique_studio_slug(base: str) -> str:
     return unique_slug(Studio, base, "studio", max_length=50)
 
 
+def form_studio(user: User, name: str) -> Studio:
+    """A further studio the user starts and owns, while they own fewer than the limit.
+    Counted under a lock on the user's row, so two forms sent at once cannot both take the
+    last free place."""
+    from django.core.exceptions import ValidationError
+    from django.utils.translation import gettext
+
+    from creators import conf
+
+    with transaction.atomic():
+        User.objects.select_for_update().filter(pk=user.pk).first()
+        owned = Membership.objects.filter(user=user, role=Membership.Role.OWNER).count()
+        if owned >= conf.STUDIOS_OWNED_MAX:
+            raise ValidationError(
+                gettext("You already own %(n)d studios; one person may not start more "
+                        "than that.") % {"n": conf.STUDIOS_OWNED_MAX})
+        return create_studio(user, name)
+
+
 @transaction.atomic
 def create_studio(owner: User, name: str, slug: str | None = None) -> Studio:
     studio = Studio.objects.create(slug=slug or unique_studio_slug(owner.username), name=name)
@@ -18,11 +37,15 @@ def create_studio(owner: User, name: str, slug: str | None = None) -> Studio:
 
 
 @transaction.atomic
-def sign_up(username: str, email: str, password: str, studio_name: str = "") -> User:
-    """A new creator, with the one-person studio every creator starts with."""
+def sign_up(username: str, email: str, password: str, studio_name: str = "",
+            own_studio: bool = True) -> User:
+    """A new creator, with the one-person studio a creator starts with (unless they came
+    to join a studio that invited them)."""
     user = User(username=username, email=email, is_creator=True)
     user.set_password(password)
     user.save()
+    if not own_studio:
+        return user
     # Named in the language the person signed up in: "xiaoyu's studio", "xiaoyu的工作室".
     from django.utils.translation import gettext
 

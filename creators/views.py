@@ -18,6 +18,7 @@ from creators import services
 from creators.forms import (
     EpisodeForm,
     InviteForm,
+    NewStudioForm,
     PayoutForm,
     SeriesForm,
     SignUpForm,
@@ -28,6 +29,7 @@ from creators.queries import (
     choose_studio,
     current_studio,
     episode_or_404,
+    invitation_behind,
     invitations_for,
     invitations_sent,
     membership_or_404,
@@ -35,6 +37,7 @@ from creators.queries import (
     probe_summary,
     series_of,
     series_or_404,
+    studios_of,
     upload_or_404,
 )
 
@@ -54,21 +57,48 @@ def _safe_next(request: HttpRequest) -> str:
 def signup(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect("creators:home_redirect")
-    form = SignUpForm(request.POST or None)
     next_url = _safe_next(request)
+    # Someone signing up to answer an emailed invitation joins that studio; a studio of
+    # their own would only be an empty one to explain away (they can start one later).
+    joining = invitation_behind(next_url) is not None
+    form = SignUpForm(request.POST or None, joining=joining)
     if request.method == "POST" and form.is_valid():
         user = services.sign_up(
             username=form.cleaned_data["username"],
             email=form.cleaned_data["email"],
             password=form.cleaned_data["password1"],
-            studio_name=form.cleaned_data["studio_name"],
+            studio_name=form.cleaned_data.get("studio_name", ""),
+            own_studio=not joining,
         )
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-        messages.success(request, _("Welcome! Your studio is ready."))
+        if joining:
+            messages.success(request, _("Welcome! Answer the invitation below."))
+        else:
+            messages.success(request, _("Welcome! Your studio is ready."))
         if next_url:  # e.g. the invitation link that sent them here
             return redirect(next_url)
         return redirect("creators:home_redirect")
     return render(request, "registration/signup.html", {"form": form, "next": next_url})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def studios(request: HttpRequest) -> HttpResponse:
+    """The studios the user belongs to, to switch between, and a form to start another."""
+    form = NewStudioForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            studio = services.form_studio(request.user, form.cleaned_data["name"])
+        except ValidationError as refused:
+            form.add_error(None, refused)
+        else:
+            choose_studio(request, studio)
+            messages.success(request, _("%(studio)s is ready.") % {"studio": studio.name})
+            return redirect("creators:studio", slug=studio.slug)
+    memberships = {m.studio_id: m for m in Membership.objects.filter(user=request.user)}
+    rows = [(studio, memberships[studio.pk]) for studio in studios_of(request.user)]
+    return render(request, "creators/studios.html", {
+        "rows": rows, "form": form, "acting_for": current_studio(request)})
 
 
 @login_required

@@ -1,5 +1,5 @@
 """In real Chromium: an owner invites by username, the invitee sees the invitation in the menu,
-accepts it on a phone, and lands in the studio they joined."""
+accepts it on a phone, lands in the studio they joined, and switches back to their own."""
 
 import pytest
 
@@ -62,4 +62,14 @@ def test_an_invitee_accepts_on_a_phone_and_lands_in_the_studio(
     assert Membership.objects.get(studio=studio, user=yue).role == "member"
     # The menu's "my studio" now acts for the studio just joined.
     assert page.locator("[data-nav=studio]").get_attribute("href") == "/studio/dawn/"
+    # Her name in the header lists both studios; she switches back to her own.
+    page.get_by_test_id("username").click()
+    page.wait_for_url("**/accounts/studios/")
+    rows = page.get_by_test_id("studios")
+    assert "晨光工作室" in rows.inner_text() and "小月工作室" in rows.inner_text()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.screenshot(path=str(tmp_path / "studios-phone.png"), full_page=True)
+    page.get_by_test_id("studio-yue").get_by_role("link", name="切换到这里").click()
+    page.wait_for_url("**/studio/yue/")
+    assert page.locator("[data-nav=studio]").get_attribute("href") == "/studio/yue/"
     phone.close()

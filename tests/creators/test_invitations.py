@@ -105,14 +105,19 @@ def test_a_newcomer_signs_up_from_the_link_and_lands_on_the_invitation(client, o
         "username": "fresh", "email": "fresh@corp.example", "password1": PASSWORD,
         "password2": PASSWORD, "studio_name": "", "next": link})
     assert signed["Location"] == link
+    # They came to join: no empty studio of their own is made for them to explain away.
+    assert 'name="studio_name"' not in client.get(reverse("signup") + f"?next={link}").content.decode()
+    assert not Membership.objects.filter(user__username="fresh").exists()
     client.post(link, {"answer": "accept"})
-    assert Membership.objects.filter(studio=studio, user__username="fresh").exists()
+    assert list(Membership.objects.filter(user__username="fresh").values_list(
+        "studio__slug", flat=True)) == ["dawn"]
     # An address outside the site is never where sign-up sends anyone.
     client.logout()
     away = client.post(reverse("signup"), {
         "username": "other", "email": "other@corp.example", "password1": PASSWORD,
         "password2": PASSWORD, "studio_name": "", "next": "https://evil.example/"})
     assert away["Location"] == reverse("creators:home_redirect")
+    assert Membership.objects.get(user__username="other").role == "owner"  # their own
 
 
 def test_an_invitation_lapses_with_the_owner_who_sent_it(client, owner, studio):
