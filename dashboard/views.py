@@ -1,6 +1,7 @@
 """Thin views of the dashboard: pages and JSON for members, payouts, statements."""
 
 import uuid
+from decimal import Decimal
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -195,8 +196,30 @@ def _statement(request, st, fmt, ctx):
     titles = dict(Series.objects.filter(slug__in={x["series"] for x in st["lines"]})
                   .values_list("slug", "title"))
     lines = [dict(x, series_title=titles.get(x["series"], x["series"])) for x in st["lines"]]
-    return render(request, "dashboard/statement.html",
-                  dict(ctx, st=st, lines=lines, printable=request.GET.get("print") == "1"))
+    printable = request.GET.get("print") == "1"
+    return render(request, "dashboard/statement.html", dict(
+        ctx, st=st, lines=lines, printable=printable, episodes=_by_episode(lines),
+        # A month of daily lines from several platforms runs to hundreds of rows: the page
+        # leads with one row per episode and keeps the lines folded until asked for.
+        lines_open=printable or len(lines) <= STATEMENT_LINES_SHOWN))
+
+
+STATEMENT_LINES_SHOWN = 20
+
+
+def _by_episode(lines: list[dict]) -> list[dict]:
+    """One row per episode: its lines counted and their parts added, exact to the fen
+    (every part is a two-decimal string), largest amount first."""
+    rows: dict[str, dict] = {}
+    for x in lines:
+        row = rows.setdefault(x["episode_ref"], {
+            "episode_ref": x["episode_ref"], "series_title": x["series_title"], "lines": 0,
+            "late": 0, "base": Decimal(0), "royalty": Decimal(0), "amount": Decimal(0)})
+        row["lines"] += 1
+        row["late"] += 1 if x.get("late") else 0
+        for part in ("base", "royalty", "amount"):
+            row[part] += Decimal(x[part])
+    return sorted(rows.values(), key=lambda row: (-row["amount"], row["episode_ref"]))
 
 
 @login_required

@@ -59,6 +59,11 @@
     }
   }, true);
 
+  // Folded sections that belong on paper (a statement's lines) open before printing.
+  window.addEventListener("beforeprint", function () {
+    document.querySelectorAll("details[data-print-open]").forEach(function (d) { d.open = true; });
+  });
+
   document.addEventListener("DOMContentLoaded", function () {
     var live = document.getElementById("studio-live");
     if (!live) return;

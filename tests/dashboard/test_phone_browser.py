@@ -88,6 +88,42 @@ def test_a_statements_totals_fit_the_narrowest_phone(asgi_server, chromium):
             context.close()
 
 
+def test_a_month_of_daily_lines_reads_per_episode_on_a_phone(asgi_server, chromium, tmp_path):
+    """Ninety lines took a phone over 6,000 px of stacked rows before: the statement now
+    leads with one row per episode, the lines fold under their count, open on a tap and
+    open for printing."""
+    load_worked_example()
+    march = tmp_path / "march.csv"
+    rows = ["date,episode_ref,valid_views,valid_minutes,ad_revenue"]
+    for day in range(1, 31):
+        for ref in ("EP-BK-001", "EP-BK-002", "EP-SW-001"):
+            rows.append(f"2026-03-{day:02d},{ref},{1000 * day},{100 * day}.50,{day}.25")
+    march.write_text("\n".join(rows) + "\n")
+    call_command("import_revenue", str(march), platform="hongguo")
+    call_command("settle", "2026-03")
+    lin = User.objects.get(username="lin")
+    context = _context(chromium, asgi_server.url, lin, PHONE)
+    try:
+        page = context.new_page()
+        page.goto(asgi_server.url + "/dashboard/moonlight/statements/2026-03/")
+        by_episode = page.get_by_test_id("by-episode")
+        assert by_episode.locator("tbody tr").count() == 3
+        assert "30" in by_episode.locator("tbody tr").first.inner_text()
+        assert_last_column_readable(page, "table.data",
+                                    without_scrolling=("data totals#0", "data by-episode#0"))
+        lines = page.get_by_test_id("lines")
+        assert not lines.evaluate("d => d.open")
+        folded = page.evaluate("document.documentElement.scrollHeight")
+        assert folded < 2500, folded
+        page.get_by_text("90 条明细").click()
+        assert lines.evaluate("d => d.open") and lines.locator("tbody tr").nth(89).is_visible()
+        page.get_by_text("90 条明细").click()
+        page.evaluate("window.dispatchEvent(new Event('beforeprint'))")
+        assert lines.evaluate("d => d.open")  # all on paper
+    finally:
+        context.close()
+
+
 def test_the_two_axis_chart_is_scaled_honestly_and_figures_read_alike(asgi_server, chromium):
     load_worked_example()
     lin = User.objects.get(username="lin")

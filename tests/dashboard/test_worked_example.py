@@ -54,6 +54,37 @@ def test_the_owner_sees_the_domain_figures(client, settled, lin):
     assert "closing_balance,20766.05" in csv.content.decode()
 
 
+def test_the_statement_leads_with_one_row_per_episode_and_folds_long_lists_of_lines(
+        client, settled, lin, monkeypatch):
+    """A month of daily lines from several platforms runs to hundreds of rows; the page sums
+    them per episode, exactly, and keeps the lines folded until asked for (or printed)."""
+    from dashboard import views
+    from revenue.queries import statement
+
+    client.force_login(lin)
+    url = reverse("dashboard:statement", args=["moonlight", "2026-02"])
+    st = statement("2026-02", studio=settled)
+    body = client.get(url).content.decode()
+    table = body[body.index('data-testid="by-episode"'):body.index('data-testid="lines"')]
+    rows = re.findall(r'<tr><td><span class="ref">(EP-[A-Z0-9-]+)</span> <small[^>]*>[^<]+'
+                      r'</small></td><td class="num">(\d+).*?<td class="num">¥([\d,.]+)</td></tr>',
+                      table)
+    per_episode = {}
+    for line in st["lines"]:
+        count, amount = per_episode.get(line["episode_ref"], (0, Decimal(0)))
+        per_episode[line["episode_ref"]] = (count + 1, amount + Decimal(line["amount"]))
+    assert {ref: (int(n), Decimal(a.replace(",", ""))) for ref, n, a in rows} == per_episode
+    assert sum(Decimal(a.replace(",", "")) for _, _, a in rows) == Decimal(
+        st["totals"]["earned_share"])
+    amounts = [Decimal(a.replace(",", "")) for _, _, a in rows]
+    assert amounts == sorted(amounts, reverse=True)  # the biggest earner first
+    n = len(st["lines"])
+    assert re.search(r'data-testid="lines" open>', body) and f"{n} 条明细" in body
+    monkeypatch.setattr(views, "STATEMENT_LINES_SHOWN", n - 1)
+    assert re.search(r'data-testid="lines">', client.get(url).content.decode())  # folded
+    assert re.search(r'data-testid="lines" open>', client.get(url + "?print=1").content.decode())
+
+
 def test_the_statement_page_names_each_line_by_its_series_title(client, settled, lin):
     """The statement's JSON and CSV name a series by slug; the page reads its title."""
     client.force_login(lin)
