@@ -546,12 +546,16 @@ def missing_text(episode: Episode) -> str:
 
 
 def submit_for_review(episode: Episode) -> Episode:
-    missing = missing_for_submission(episode)
-    if missing:
-        raise ValidationError(
-            _("The episode still needs %(what)s.") % {"what": human_list(missing)}
-        )
-    return submit_episode(episode)
+    with transaction.atomic():
+        # Read under the row lock that a storyboard assembly takes to put its video in:
+        # the video checked here is the one submitted, never one swapped in meanwhile.
+        locked = Episode.objects.select_for_update().get(pk=episode.pk)
+        missing = missing_for_submission(locked)
+        if missing:
+            raise ValidationError(
+                _("The episode still needs %(what)s.") % {"what": human_list(missing)}
+            )
+        return submit_episode(locked)
 
 
 # --- Resumable upload -----------------------------------------------------------------

@@ -27,6 +27,20 @@ from generation.progress import publish
 
 log = logging.getLogger(__name__)
 
+
+def failure_text(exc: BaseException) -> str:
+    """What a failed job tells the studio: out of memory (and what to try), or which kind of
+    error stopped it. The error's own text (file paths, hosts) goes to the worker's log."""
+    import torch
+    from django.utils.translation import gettext
+
+    if isinstance(exc, (torch.OutOfMemoryError, MemoryError)):
+        pipelines.cache.clear()  # the next job loads what it needs into the freed memory
+        return gettext("The worker ran out of memory: try a smaller size, fewer frames or "
+                       "fewer candidates. Your credits were returned.")
+    return gettext("The job failed on the worker (%(kind)s). Your credits were returned; "
+                   "try again, and tell us if it keeps failing.") % {"kind": type(exc).__name__}
+
 # At most this many same-shape jobs share one pipeline call (1: every job runs alone).
 BATCH_JOBS = max(1, env_int("MANJU_GPU_BATCH_JOBS", 4))
 
@@ -268,13 +282,7 @@ def execute(job: Job) -> None:
         log.warning("job %s was taken over by another worker", job.pk)
         return
     except Exception as exc:  # noqa: BLE001 — any failure fails this job, not the worker
-        import torch
-
-        if isinstance(exc, (torch.OutOfMemoryError, MemoryError)):
-            pipelines.cache.clear()
-            message = f"Out of memory: {exc}".strip()
-        else:
-            message = f"{type(exc).__name__}: {exc}"
+        message = failure_text(exc)
         log.exception("job %s failed", job.pk)
         finished = services.finish_job(job, Job.State.FAILED, error=message,
                                        run_seconds=time.perf_counter() - started)
@@ -306,13 +314,7 @@ def execute_batch(jobs: list[Job]) -> None:
         log.warning("batch %s was taken over by other workers", [str(j.pk) for j in jobs])
         frames = None
     except Exception as exc:  # noqa: BLE001 — a failed call fails its jobs, not the worker
-        import torch
-
-        if isinstance(exc, (torch.OutOfMemoryError, MemoryError)):
-            pipelines.cache.clear()
-            failure = f"Out of memory: {exc}".strip()
-        else:
-            failure = f"{type(exc).__name__}: {exc}"
+        failure = failure_text(exc)
         log.exception("batch of %d job(s) failed", len(jobs))
         frames = None
     run_seconds = time.perf_counter() - started
@@ -335,7 +337,7 @@ def execute_batch(jobs: list[Job]) -> None:
             except Exception as exc:  # noqa: BLE001
                 log.exception("job %s failed", job.pk)
                 finished = services.finish_job(job, Job.State.FAILED,
-                                               error=f"{type(exc).__name__}: {exc}",
+                                               error=failure_text(exc),
                                                run_seconds=run_seconds)
         if finished:
             job.refresh_from_db()

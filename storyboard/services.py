@@ -1,6 +1,7 @@
 """Use cases of the storyboard studio, one transactional function each: characters, shots,
 keyframes (single, nine-grid, one-sentence edit), animation and assembly."""
 
+import logging
 import secrets
 import tempfile
 from contextlib import contextmanager
@@ -29,6 +30,8 @@ from storyboard.models import (
     Shot,
     Storyboard,
 )
+
+log = logging.getLogger(__name__)
 
 KEYFRAME_MODEL = "tiny-keyframe"
 MOTION_MODEL = "tiny-motion"
@@ -627,8 +630,12 @@ def run_assembly(assembly_id: int) -> Assembly:
         media.check_video(path)
     except Exception as error:  # noqa: BLE001 — any failure fails this assembly
         path.unlink(missing_ok=True)
-        message = str(error) if isinstance(error, (media.MediaRefused, StoryboardError)) \
-            else f"{type(error).__name__}: {error}"
+        if isinstance(error, (media.MediaRefused, StoryboardError)):
+            message = str(error)
+        else:  # the details (paths, hosts) are for the log, never for the studio's pages
+            log.exception("assembly %s of %s failed", assembly.pk, episode.ref)
+            message = _("The assembly failed on our side (assembly %(n)s); press Assemble "
+                        "to try again.") % {"n": assembly.pk}
         Assembly.objects.filter(pk=assembly.pk).update(
             state=Assembly.State.FAILED, error=message[:2000], finished_at=timezone.now())
         _notify(assembly, state="failed", error=message)
@@ -637,6 +644,17 @@ def run_assembly(assembly_id: int) -> Assembly:
     cover = assembly.snapshot["shots"][0]["keyframe"]["path"]
     with transaction.atomic():
         locked = Episode.objects.select_for_update().get(pk=episode.pk)
+        if locked.status not in creators.EDITABLE_STATUSES:
+            # Submitted while this assembly waited: review has the video it was sent, and
+            # a later one never takes its place (submitting reads under this same lock).
+            path.unlink(missing_ok=True)
+            message = _("The episode was submitted before this assembly finished; it keeps "
+                        "the video review was sent.")
+            Assembly.objects.filter(pk=assembly.pk).update(
+                state=Assembly.State.FAILED, error=message, finished_at=timezone.now())
+            _notify(assembly, state="failed", error=message)
+            assembly.refresh_from_db()
+            return assembly
         locked.video.name = relative
         locked.source = Episode.Source.GENERATED
         if not locked.cover:
@@ -658,7 +676,13 @@ def run_assembly(assembly_id: int) -> Assembly:
 
 
 def submit_episode(episode: Episode) -> Episode:
-    """The "submit for review" button: only an assembled, probed episode."""
+    """The "submit for review" button: only an assembled, probed episode, and not while a
+    new assembly of it is on its way."""
+    if Assembly.objects.filter(storyboard__episode=episode, state__in=[
+            Assembly.State.QUEUED, Assembly.State.RUNNING]).exists():
+        raise StoryboardError(_("An assembly of this episode is still running: submit it "
+                                "when the new video is ready, or it would go to review "
+                                "without it."))
     try:
         from creators.services import submit_for_review
 
@@ -712,6 +736,12 @@ def set_audio(board: Storyboard, upload) -> Storyboard:
     container it knows, no longer than an episode and no bigger than
     conf.AUDIO_MAX_BYTES, and stored under a name of ours with that container's suffix."""
     check_editable(board)
+    if board.assemblies.filter(state__in=[Assembly.State.QUEUED,
+                                          Assembly.State.RUNNING]).exists():
+        # The assembly mixes the track it was started with; that file stays until it ends.
+        raise StoryboardError(_("An assembly of this episode is running with the current "
+                                "track; change the track when it has finished."),
+                              field="audio")
     if upload.size > conf.AUDIO_MAX_BYTES:
         raise StoryboardError(_("The track is %(size)s; the most allowed is %(max)s.")
                               % {"size": filesizeformat(upload.size),

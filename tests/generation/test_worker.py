@@ -137,6 +137,7 @@ def test_a_job_that_raises_fails_readably_refunds_and_the_worker_goes_on(
     shot = finished(shot)
     assert shot.state == "failed"
     assert "FileNotFoundError" in shot.error
+    assert first.outputs[0]["path"] not in shot.error and "/" not in shot.error  # no paths
     assert credits.balance(funded) == 1000 - first.price
     after = keyframe(funded, owner)
     services.dispatch_tokens()

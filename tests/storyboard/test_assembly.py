@@ -177,3 +177,59 @@ def test_a_too_short_episode_fails_the_upload_checks(board, owner, tiny_models):
     assert assembly.state == Assembly.State.FAILED
     assert "30" in assembly.error
     assert not Episode.objects.get(pk=board.episode_id).video
+
+
+def test_an_assembly_queued_before_submission_never_replaces_the_video_review_was_sent(
+        board, owner, tiny_models):
+    """A second assembly waits in the cpu queue; the creator submits (from the episode
+    page, which does not ask the storyboard) and review publishes. When the worker gets to
+    the assembly, the published video stays the one review saw."""
+    from creators import services as creators
+    from creators.models import Grade
+
+    three_shots(board)
+    first = services.run_assembly(services.start_assembly(board, owner, dispatch=False).pk)
+    assert first.state == Assembly.State.SUCCEEDED, first.error
+    episode = Episode.objects.get(pk=board.episode_id)
+    episode.title = "第一集"
+    episode.save(update_fields=["title"])
+    reviewed = episode.video.name
+    second = services.start_assembly(board, owner, dispatch=False)
+    # The storyboard's own Submit button says why it must wait.
+    with pytest.raises(services.StoryboardError, match="还有合成在进行"):
+        services.submit_episode(episode)
+    creators.submit_for_review(episode)
+    episode.refresh_from_db()
+    creators.approve_episode(episode, Grade.S, None, episode.created_at.date())
+
+    second = services.run_assembly(second.pk)
+    episode.refresh_from_db()
+    assert episode.status == Episode.Status.PUBLISHED and episode.video.name == reviewed
+    assert second.state == Assembly.State.FAILED and "保留送审时的视频" in second.error
+    assert not (Path(settings.MEDIA_ROOT) / f"episodes/videos/{episode.ref}-assembly-"
+                f"{second.pk}.mp4").exists()
+
+
+def test_the_track_an_assembly_mixes_stays_until_it_ends(board, owner, tiny_models):
+    services.set_audio(board, ContentFile(tone_wav(), name="voice.wav"))
+    track = board.audio.name
+    three_shots(board)
+    queued = services.start_assembly(board, owner, dispatch=False)
+    with pytest.raises(services.StoryboardError, match="合成正在使用当前音轨"):
+        services.set_audio(board, ContentFile(tone_wav(2.0), name="other.wav"))
+    assert (Path(settings.MEDIA_ROOT) / track).exists()
+    assembly = services.run_assembly(queued.pk)
+    assert assembly.state == Assembly.State.SUCCEEDED, assembly.error
+    services.set_audio(board, ContentFile(tone_wav(2.0), name="other.wav"))  # now it may
+
+
+def test_a_failure_on_our_side_names_no_server_path(board, owner, tiny_models):
+    shots = three_shots(board)
+    queued = services.start_assembly(board, owner, dispatch=False)
+    keyframe = Path(settings.MEDIA_ROOT) / queued.snapshot["shots"][1]["keyframe"]["path"]
+    keyframe.unlink()  # gone before the worker reads it
+    assembly = services.run_assembly(queued.pk)
+    assert assembly.state == Assembly.State.FAILED
+    assert str(settings.MEDIA_ROOT) not in assembly.error and "/" not in assembly.error
+    assert f"#{assembly.pk}" in assembly.error or str(assembly.pk) in assembly.error
+    assert shots  # the board itself is untouched: the creator presses Assemble again
