@@ -53,3 +53,29 @@ def test_ips_and_studios_of_chinese_names_read_as_pinyin(db):
     assert services.create_studio(owner, "月光动画").slug == "lin-yue"
     assert services.create_studio(make_user("林 月"), "另一家").slug.startswith("lin-yue-")
     assert Studio.objects.count() == 2
+
+
+def test_a_slug_is_never_a_word_the_urls_use_in_its_place(client, owner, studio):
+    """A series titled "New" was slugged new, and its page was the New-series form; a
+    studio of the user "holder" was slugged holder, and its earnings page was the rights
+    holder's. The words are read from the URLs themselves."""
+    from config.slugs import reserved_slugs
+
+    assert {"new", "holder", "holders", "finance"} <= reserved_slugs()
+    client.force_login(owner)
+    client.post(reverse("creators:series_create", args=[studio.slug]), {
+        "title": "New", "synopsis": "", "category": "premium_2d"})
+    series = Series.objects.get(title="New")
+    assert re.fullmatch(r"new-[0-9a-f]{6}", series.slug)
+    page = client.get(reverse("creators:series", args=[studio.slug, series.slug]))
+    assert page.status_code == 200 and page.context["series"] == series
+
+    from tests.conftest import PASSWORD
+
+    client.logout()
+    client.post(reverse("signup"), {"username": "holder", "email": "h@example.com",
+                                    "password1": PASSWORD, "password2": PASSWORD})
+    own = Studio.objects.get(memberships__user__username="holder")
+    assert own.slug != "holder"
+    page = client.get(reverse("dashboard:studio", args=[own.slug]))
+    assert page.status_code == 200 and page.context["studio"] == own
