@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 from creators.models import Membership, Series, User
 from creators.queries import membership_or_404, studios_of
 from revenue.queries import is_holder, statement, statement_csv
-from revenue.services import RevenueError, parse_day
+from revenue.services import RevenueError, parse_day, period_bounds
 from revenue.templatetags.money import money
 
 from . import queries
@@ -75,6 +75,10 @@ def data(request, slug):
 @login_required
 def drill(request, slug, period):
     m = membership_or_404(request.user, slug)
+    try:
+        period_bounds(period)  # /periods/abc/ is no period: not a page of zeros
+    except RevenueError:
+        raise Http404 from None
     d = queries.drill(m.studio, period, request.GET.get("series", ""),
                       request.GET.get("episode", ""))
     return render(request, "dashboard/drill.html", {"studio": m.studio, "d": d})

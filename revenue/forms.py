@@ -20,7 +20,9 @@ class UploadForm(forms.Form):
 
 
 class SettleForm(forms.Form):
-    period = forms.RegexField(label=_("Period (YYYY-MM)"), regex=r"^\d{4}-(0[1-9]|1[0-2])$")
+    period = forms.RegexField(
+        label=_("Period (YYYY-MM)"), regex=r"^[1-9][0-9]{3}-(0[1-9]|1[0-2])$",
+        error_messages={"invalid": _("Enter the period as YYYY-MM, such as 2026-02.")})
 
 
 class PolicyForm(forms.Form):

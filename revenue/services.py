@@ -113,7 +113,7 @@ def period_of(day: datetime.date) -> str:
     return f"{day.year:04d}-{day.month:02d}"
 
 
-PERIOD = re.compile(r"[0-9]{4}-(0[1-9]|1[0-2])")
+PERIOD = re.compile(r"[1-9][0-9]{3}-(0[1-9]|1[0-2])")  # year 0000 is no calendar's
 
 
 def period_bounds(period: str) -> tuple[datetime.date, datetime.date]:
@@ -151,7 +151,10 @@ def parse_policy_json(text: str):
     """A policy's JSON with its numbers exact: fractions as Decimal (as floats,
     0.00050000000000000001 would become 0.0005), integers as int, NaN and Infinity as
     Decimal (refused by validate_policy). Raises json.JSONDecodeError."""
-    return json.loads(text, parse_float=Decimal, parse_constant=Decimal)
+    try:
+        return json.loads(text, parse_float=Decimal, parse_constant=Decimal)
+    except RecursionError:  # [[[[… deeper than the parser goes: no policy is like that
+        raise json.JSONDecodeError("nested too deeply", text, 0) from None
 
 
 def _dec(value, where: str, problems: list) -> Decimal | None:
@@ -181,6 +184,9 @@ def validate_policy(data: dict) -> tuple[dict, list[str]]:
     name = data.get("name")
     if not isinstance(name, str) or not name.strip():
         problems.append(_("%(field)s: required") % {"field": "name"})
+    elif len(name) > PolicyVersion._meta.get_field("name").max_length:
+        problems.append(_("%(field)s: at most %(n)s characters")
+                        % {"field": "name", "n": PolicyVersion._meta.get_field("name").max_length})
     out["name"] = name
     try:
         out["valid_from"] = parse_day(str(data.get("valid_from")))

@@ -124,3 +124,28 @@ def test_the_runs_page_tells_studios_of_one_name_apart(client, settled):
     body = client.get(reverse("revenue:runs")).content.decode()
     assert "月光工作室 (moonlight)</a>" in body and "月光工作室 (moonlight-2)</a>" in body
     assert ">独行</a>" in body  # a name of its own needs no slug
+
+
+def test_odd_finance_input_is_refused_in_words_never_a_500(client, settled):
+    """Year 0000 passed the period pattern and the calendar raised; a policy nested
+    200,000 deep overflowed the parser; a 300-character policy name failed the database
+    (on PostgreSQL); each is now said beside the field, and nothing is stored."""
+    logged_in(client, make_user("fin", is_finance=True), "en")
+    for period in ("0000-01", "2026-13", "2026-2"):
+        response = client.post(reverse("revenue:runs"), {"period": period})
+        assert response.status_code in (200, 400), period
+        assert b"Enter the period as YYYY-MM, such as 2026-02." in response.content, period
+    assert list(SettlementRun.objects.values_list("period", flat=True)) == ["2026-02"]
+    deep = client.post(reverse("revenue:policies"), {"policy": "[" * 200000})
+    assert deep.status_code in (200, 400) and b"Not valid JSON" in deep.content
+    data = json.loads(client.get(reverse("revenue:policies")).context["form"].initial["policy"])
+    data.update(name="长" * 300, valid_from="2026-04-01")
+    named = client.post(reverse("revenue:policies"), {"policy": json.dumps(data)})
+    assert named.status_code == 400 and b"name: at most 200 characters" in named.content
+    assert PolicyVersion.objects.count() == 2
+
+
+def test_a_drill_down_of_no_period_is_not_found(client, settled):
+    client.force_login(User.objects.get(username="lin"))
+    assert client.get(reverse("dashboard:drill", args=["moonlight", "abc"])).status_code == 404
+    assert client.get(reverse("dashboard:drill", args=["moonlight", "2026-02"])).status_code == 200
