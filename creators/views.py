@@ -530,7 +530,22 @@ def _upload_request(body: bytes) -> tuple[str, str, int]:
     return kind, filename, size
 
 
-@login_required
+def signed_in_json(view):
+    """login_required for the upload's JSON endpoints: a 401 in JSON instead of a redirect
+    to the login page, which fetch follows to a 200 an uploader could read as success."""
+    import functools
+
+    @functools.wraps(view)
+    def wrapped(request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return JsonResponse({"error": _("Your session has ended: log in again in another "
+                                            "tab, then choose the file again to go on where "
+                                            "it stopped.")}, status=401)
+        return view(request, *args, **kwargs)
+    return wrapped
+
+
+@signed_in_json
 @require_POST
 def upload_create(request: HttpRequest, slug: str, ref: str) -> JsonResponse:
     membership = membership_or_404(request.user, slug)
@@ -556,7 +571,7 @@ def _upload_id(upload_id: str) -> uuid.UUID:
         raise Http404
 
 
-@login_required
+@signed_in_json
 @require_http_methods(["GET", "PUT"])
 def upload_detail(request: HttpRequest, slug: str, upload_id: str) -> JsonResponse:
     membership = membership_or_404(request.user, slug)
@@ -575,7 +590,7 @@ def upload_detail(request: HttpRequest, slug: str, upload_id: str) -> JsonRespon
     return JsonResponse({"id": str(upload.pk), "offset": new_offset, "size": upload.size})
 
 
-@login_required
+@signed_in_json
 @require_POST
 def upload_finalize(request: HttpRequest, slug: str, upload_id: str) -> JsonResponse:
     membership = membership_or_404(request.user, slug)

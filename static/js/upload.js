@@ -14,6 +14,15 @@
     if (contentType) headers["Content-Type"] = contentType;
     return fetch(url, { method: method, body: body, headers: headers, credentials: "same-origin" })
       .then(function (response) {
+        // Sent on to a page (the login form, once the session has ended) instead of an
+        // answer: nothing was taken, whatever that page's status says.
+        var json = (response.headers.get("Content-Type") || "").indexOf("application/json") === 0;
+        if (response.redirected || response.status === 401) {
+          return { status: 401, data: { error: gettext("Your session has ended: log in again in another tab, then choose the file again to go on where it stopped.") } };
+        }
+        if (!json && response.status >= 500) {
+          return { status: response.status, data: { error: gettext("The server did not answer; try again in a moment.") } };
+        }
         return response.json().catch(function () { return {}; }).then(function (data) {
           return { status: response.status, data: data };
         });

@@ -134,3 +134,37 @@ def test_a_refused_file_empties_the_bar_and_the_same_name_can_be_sent_again(
     page.wait_for_selector("[data-testid=video-uploader][data-state=ok]")
     assert uploader.locator(".progress").get_attribute("class") == "progress"
     assert Episode.objects.get(pk=episode.pk).video
+
+
+def test_an_upload_whose_session_ended_says_so_and_is_not_called_complete(
+        transactional_db, small_chunk_server, page, owner, episode, studio, tmp_path):
+    """The login page a lapsed session was sent to answered 200, which the uploader read as
+    "Upload complete." The endpoints answer 401 in JSON, and the page says what to do."""
+    server = small_chunk_server
+    _log_in(page, server, owner)
+    video = tmp_path / "ep1.mp4"
+    video.write_bytes(make_video())
+
+    def without_the_session(route):  # the session lapses before the last step
+        from importlib import import_module
+
+        from django.conf import settings
+
+        key = next(c["value"] for c in page.context.cookies() if c["name"] == "sessionid")
+        import_module(settings.SESSION_ENGINE).SessionStore(session_key=key).delete()
+        route.continue_()
+
+    page.route("**/finalize/", without_the_session)
+    page.goto(f"{server.url}/studio/dawn/episodes/{episode.ref}/")
+    page.set_input_files("[data-testid=video-file]", str(video))
+    page.wait_for_selector("[data-testid=video-uploader][data-state=error]")
+    assert "登录已过期" in page.inner_text("[data-testid=video-uploader]")
+    assert not Episode.objects.get(pk=episode.pk).video
+    upload = Upload.objects.get()
+    assert upload.status == "receiving" and upload.offset == upload.size  # nothing lost
+
+    page.unroute("**/finalize/")  # logged in again: the same file goes on and finishes
+    _log_in(page, server, owner)
+    page.set_input_files("[data-testid=video-file]", str(video))
+    page.wait_for_selector("[data-testid=video-uploader][data-state=ok]")
+    assert Episode.objects.get(pk=episode.pk).video
