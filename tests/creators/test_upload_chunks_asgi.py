@@ -159,13 +159,14 @@ def test_it_hides_another_studios_upload(owner, outsider, episode):
     assert stored(upload) == b"" and Upload.objects.get(pk=upload.pk).offset == 0
 
 
-def test_it_sends_an_anonymous_chunk_to_log_in(owner, episode):
+def test_it_refuses_an_anonymous_chunk_in_json(owner, episode):
+    """A 401 the uploader reads, not a redirect to the login page that fetch would follow."""
     upload = new_upload(owner, episode, 10)
 
     response = put(upload.pk, 0, [b"01234"])
 
-    assert response.status == 302
-    assert b"/accounts/login/" in response.header(b"Location")
+    assert response.status == 401
+    assert response.header(b"Content-Type") == b"application/json"
     assert stored(upload) == b"" and Upload.objects.get(pk=upload.pk).offset == 0
 
 
