@@ -31,6 +31,17 @@ def flag_label(code: str) -> str:
 
 
 @register.filter
+def reason_labels(codes) -> str:
+    """A decision's reasons (stored as codes) in the reader's words, listed as the reader's
+    language lists them: "版权、质量", "Copyright, Quality"."""
+    from creators.services import human_list
+    from review.models import Decision
+
+    labels = dict(Decision.Reason.choices)
+    return human_list(labels.get(code, code) for code in codes or ())
+
+
+@register.filter
 def check_message(entry: dict) -> str:
     """An automatic check's message in the reader's language (checks.message_text)."""
     return checks.message_text(entry)

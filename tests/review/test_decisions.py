@@ -174,3 +174,21 @@ def test_one_decision_is_counted_in_the_singular(client, series, staff, reviewer
     assert ">1 decision in 30 days (0.0 a day)</p>" in body
     body = logged_in(client, staff, "zh-hans").get(reverse("review:stats")).content.decode()
     assert ">30 天内 1 个结论（每天 0.0 个）</p>" in body
+
+
+def test_reasons_read_in_the_readers_words_not_as_codes(client, submitted, reviewer, owner):
+    """The creator's episode page and the reviewer's audit trail listed "copyright,
+    duplicate" on Chinese pages."""
+    from tests.conftest import logged_in
+
+    services.claim(submitted, reviewer)
+    services.reject(submitted, reviewer, ["copyright", "duplicate"], "stolen")
+    episode = submitted.episode
+    logged_in(client, owner, "zh-hans")
+    page = client.get(reverse("creators:episode", args=[episode.series.studio.slug,
+                                                       episode.ref])).content.decode()
+    assert "版权、重复" in page and "copyright" not in page
+    logged_in(client, reviewer, "en")
+    trail = client.get(reverse("review:item", args=[submitted.pk])).content.decode()
+    history = trail[trail.index('data-testid="history"'):]
+    assert "Copyright, Duplicate" in history and "copyright, duplicate" not in history
