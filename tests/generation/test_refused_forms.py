@@ -129,3 +129,23 @@ def test_the_steps_box_says_what_empty_means():
         assert steps.help_text == "Empty: the model's default (8)."
     with translation.override("zh-hans"):
         assert KeyframeForm()["steps"].help_text == "留空：使用模型的默认步数（8）。"
+
+
+def test_switching_language_on_a_refused_form_goes_back_to_the_forms_page(owner_client,
+                                                                          studio):
+    """The refused form's address takes only POSTs: the language switcher sent the reader
+    there by GET, to a blank 405."""
+    import re
+
+    page_url = reverse("generation:studio_jobs", args=["dawn"])
+    refused = owner_client.post(SUBMIT, {"model": "tiny-keyframe", "prompt": PROMPT,
+                                         "steps": "500"}, HTTP_REFERER="http://testserver" + page_url)
+    assert refused.status_code == 400
+    back = re.search(r'name="next" type="hidden" value="([^"]*)"', refused.content.decode())[1]
+    assert back == "http://testserver" + page_url
+    switched = owner_client.post(reverse("set_language"), {"language": "zh-hans", "next": back})
+    assert switched.status_code == 302 and switched["Location"] == back
+    assert owner_client.get(switched["Location"]).status_code == 200
+    # With no page to go back to, the home page, never the POST-only address.
+    bare = owner_client.post(SUBMIT, {"model": "tiny-keyframe", "prompt": PROMPT, "steps": "500"})
+    assert re.search(r'name="next" type="hidden" value="/"', bare.content.decode())
