@@ -53,9 +53,14 @@
 
   // A form with data-confirm asks before it sends (an action that cannot be undone).
   document.addEventListener("submit", function (e) {
-    var form = e.target;
-    if (form.dataset && form.dataset.confirm && !window.confirm(form.dataset.confirm)) {
+    // The question on the button pressed (one form's Reject, not its Approve), else the
+    // form's own.
+    var form = e.target, pressed = e.submitter;
+    var question = (pressed && pressed.dataset && pressed.dataset.confirm) ||
+      (form.dataset && form.dataset.confirm);
+    if (question && !window.confirm(question)) {
       e.preventDefault();
+      e.stopImmediatePropagation();
     }
   }, true);
 
