@@ -233,6 +233,9 @@ UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_BYTES", 2 * 1024**3)
 # chunks stream faster; bodies go straight to disk, so server memory does not grow.
 UPLOAD_CHUNK_MAX_BYTES = env_int("UPLOAD_CHUNK_MAX_BYTES", 32 * 1024**2)
 DATA_UPLOAD_MAX_MEMORY_SIZE = UPLOAD_CHUNK_MAX_BYTES + 1024 * 1024
+# Any other request body (a form with a cover, a track, a revenue CSV) is refused past this
+# before Django spools it to disk (config/bodylimit.py); the forms' own limits are smaller.
+REQUEST_BODY_MAX_BYTES = env_int("REQUEST_BODY_MAX_BYTES", 256 * 1024**2)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
 # --- Generation -----------------------------------------------------------------------
