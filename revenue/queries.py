@@ -132,6 +132,11 @@ def rights_holders():
                                | Q(revenue_account__isnull=False)).distinct()
 
 
+def payee_count() -> int:
+    """How many statements each settled period has: one per studio and rights holder."""
+    return Studio.objects.count() + rights_holders().count()
+
+
 def is_holder(user) -> bool:
     """Whether the user is paid as a rights holder (see rights_holders)."""
     return user.is_authenticated and (

@@ -446,6 +446,9 @@ class _Refused(Exception):
 
 
 PLATFORM = re.compile(r"[a-z0-9_-]{1,40}")
+# A refused batch keeps this many of its problems for the imports page (a file of 100,000
+# bad rows would otherwise be 100,000 list items on every visit).
+REFUSALS_KEPT = 200
 
 
 def import_revenue(fileobj, platform: str, filename: str = "", user=None) -> ImportBatch:
@@ -487,9 +490,12 @@ def import_revenue(fileobj, platform: str, filename: str = "", user=None) -> Imp
         except IntegrityError:
             problems = [Problem(gettext_noop("a line or the same file was imported at the same time"))]
         digest = stream.sha.hexdigest()
+    kept = [_stored(problem) for problem in problems[:REFUSALS_KEPT]]
+    if len(problems) > REFUSALS_KEPT:  # the command prints them all; the page keeps enough
+        kept.append(_stored(Problem(gettext_noop("… and %(n)s more problems"),
+                                    n=len(problems) - REFUSALS_KEPT)))
     ImportBatch.objects.create(platform=platform, filename=filename, sha256=digest,
-                               status=ImportBatch.Status.REFUSED,
-                               errors=[_stored(problem) for problem in problems],
+                               status=ImportBatch.Status.REFUSED, errors=kept,
                                created_by=user)
     raise RevenueError(problems)
 

@@ -121,9 +121,36 @@ def test_the_runs_page_tells_studios_of_one_name_apart(client, settled):
     create_studio(make_user("solo"), "独行", slug="solo")
     Studio.objects.filter(slug="moonlight").update(name="月光工作室")
     client.force_login(make_user("fin", is_finance=True))
-    body = client.get(reverse("revenue:runs")).content.decode()
-    assert "月光工作室 (moonlight)</a>" in body and "月光工作室 (moonlight-2)</a>" in body
-    assert ">独行</a>" in body  # a name of its own needs no slug
+    body = client.get(reverse("revenue:run_statements", args=["2026-02"])).content.decode()
+    assert "月光工作室 (moonlight)</td>" in body and "月光工作室 (moonlight-2)</td>" in body
+    assert ">独行</td>" in body  # a name of its own needs no slug
+
+
+def test_a_runs_statements_are_found_by_name_a_page_at_a_time(client, settled, monkeypatch):
+    """The runs page listed a link to every payee in every run's row: 10,000 studios made
+    10,000 links a row. It links to one page per run, searched and paged."""
+    from creators.services import create_studio
+    from revenue import views
+
+    for i in range(7):
+        create_studio(make_user(f"s{i}"), f"星河{i}号", slug=f"xinghe-{i}")
+    monkeypatch.setattr(views, "RUN_STATEMENTS_PAGE", 3)
+    logged_in(client, make_user("fin", is_finance=True), "en")
+    runs = client.get(reverse("revenue:runs")).content.decode()
+    page_url = reverse("revenue:run_statements", args=["2026-02"])
+    payees = 1 + 7 + 1  # moonlight, the seven, the rights holder zhwx
+    assert f'<a href="{page_url}">{payees} statements</a>' in runs
+    assert runs.count('href="/revenue/statements/') == 0
+    first = client.get(page_url).content.decode()
+    assert first.count('>View</a>') == 3 and "Page 1 of 3" in first
+    found = client.get(page_url, {"q": "星河"}).content.decode()
+    assert "7 payees" in found and found.count(">View</a>") == 3
+    last = client.get(page_url, {"q": "星河", "page": "3"}).content.decode()
+    assert last.count(">View</a>") == 1 and 'rel="prev" href="?q=%E6%98%9F%E6%B2%B3&amp;page=2"' in last
+    assert client.get(page_url, {"q": "zhwx"}).content.decode().count(">View</a>") == 1
+    assert client.get(reverse("revenue:run_statements", args=["2026-05"])).status_code == 404
+    client.force_login(User.objects.get(username="lin"))  # a studio member is not finance
+    assert client.get(page_url).status_code == 403
 
 
 def test_odd_finance_input_is_refused_in_words_never_a_500(client, settled):
@@ -149,3 +176,24 @@ def test_a_drill_down_of_no_period_is_not_found(client, settled):
     client.force_login(User.objects.get(username="lin"))
     assert client.get(reverse("dashboard:drill", args=["moonlight", "abc"])).status_code == 404
     assert client.get(reverse("dashboard:drill", args=["moonlight", "2026-02"])).status_code == 200
+
+
+def test_a_refused_file_keeps_enough_of_its_problems_and_the_page_folds_them(client, example):
+    """Every bad row is still reported to the uploader; the batch keeps the first 200 (a
+    file of 100,000 bad rows was 100,000 list items on every visit to the imports page)."""
+    from revenue import services
+
+    rows = "".join(f"2026-02-05,NOPE-{i},1,1.00,1.00\n" for i in range(300))
+    bad = SimpleUploadedFile("bad.csv", ("date,episode_ref,valid_views,valid_minutes,"
+                                         "ad_revenue\n" + rows).encode())
+    logged_in(client, make_user("fin", is_finance=True), "en")
+    refused = client.post(reverse("revenue:imports"), {"platform": "hongguo", "file": bad})
+    assert "The file was refused (300 problems)" in refused.content.decode()
+    batch = ImportBatch.objects.get()
+    assert len(batch.errors) == services.REFUSALS_KEPT + 1
+    assert batch.problems()[-1] == "… and 100 more problems"
+    assert batch.problems()[0] == "row 2: unknown episode 'NOPE-0'"
+    page = client.get(reverse("revenue:imports")).content.decode()
+    shown, folded = page.split('<details class="more-errors">', 1)
+    assert shown.count("unknown episode") == 5
+    assert folded.count("unknown episode") == 195 and "… and 100 more problems" in folded
