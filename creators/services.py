@@ -386,6 +386,18 @@ def remove_member(membership: Membership, target: Membership) -> None:
 
 
 @transaction.atomic
+def leave_studio(membership: Membership) -> None:
+    """A member leaves of their own accord; the last owner hands the studio over first
+    (the studio always keeps an owner). An owner's pending invitations go with them."""
+    if (membership.role == Membership.Role.OWNER
+            and _owners_left(membership.studio_id, membership.pk) == 0):
+        raise ValidationError(_("You are this studio's only owner: make another member an "
+                                "owner before you leave."))
+    _withdraw_sent_by(membership.studio_id, membership.user_id)
+    Membership.objects.filter(pk=membership.pk).delete()
+
+
+@transaction.atomic
 def change_role(membership: Membership, target: Membership, role: str) -> Membership:
     _require_owner(membership)
     if target.studio_id != membership.studio_id:

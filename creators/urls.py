@@ -15,6 +15,7 @@ urlpatterns = [
     path("<slug:slug>/members/", views.studio_members, name="members"),
     path("<slug:slug>/members/<int:pk>/remove/", views.member_remove, name="member_remove"),
     path("<slug:slug>/members/<int:pk>/role/", views.member_role, name="member_role"),
+    path("<slug:slug>/leave/", views.studio_leave, name="leave"),
     path("<slug:slug>/invitations/<int:pk>/withdraw/", views.invitation_withdraw,
          name="invitation_withdraw"),
     path("<slug:slug>/series/", views.series_list, name="series_list"),

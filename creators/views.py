@@ -297,6 +297,19 @@ def member_remove(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+def studio_leave(request: HttpRequest, slug: str) -> HttpResponse:
+    membership = membership_or_404(request.user, slug)
+    try:
+        services.leave_studio(membership)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("creators:members", slug=slug)
+    messages.success(request, _("You left %(studio)s.") % {"studio": membership.studio.name})
+    return redirect("studios")
+
+
+@login_required
+@require_POST
 def member_role(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     membership = owner_membership_or_403(request.user, slug)
     try:

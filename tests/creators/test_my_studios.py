@@ -104,3 +104,38 @@ def test_forms_sent_at_once_cannot_both_take_the_last_place(monkeypatch):
         t.join()
     assert sorted(outcomes) == ["made", "refused", "refused", "refused"]
     assert Membership.objects.filter(user=owner, role="owner").count() == 2
+
+
+@pytest.mark.django_db
+def test_a_member_leaves_of_their_own_accord_and_the_last_owner_cannot(client, owner, studio,
+                                                                       member):
+    logged_in(client, member, "en")
+    client.get(reverse("creators:studio", args=["dawn"]))  # the menu acts for dawn
+    page = client.get(reverse("creators:members", args=["dawn"])).content.decode()
+    assert 'data-testid="leave-studio"' in page
+    left = client.post(reverse("creators:leave", args=["dawn"]), follow=True)
+    assert left.redirect_chain[-1][0] == reverse("studios")
+    assert "You left 晨光工作室." in left.content.decode()
+    assert not Membership.objects.filter(studio=studio, user=member).exists()
+    assert client.get(reverse("creators:studio", args=["dawn"])).status_code == 404
+    assert 'data-nav="studio"' not in client.get(reverse("home")).content.decode()
+
+    logged_in(client, owner, "en")
+    refused = client.post(reverse("creators:leave", args=["dawn"]), follow=True)
+    assert "only owner" in refused.content.decode()
+    assert Membership.objects.filter(studio=studio, user=owner, role="owner").exists()
+
+
+@pytest.mark.django_db
+def test_an_owner_who_leaves_takes_back_the_invitations_they_sent(client, owner, studio):
+    from creators.models import Invitation
+
+    co = make_user("co")
+    Membership.objects.create(studio=studio, user=co, role=Membership.Role.OWNER)
+    make_user("guest")
+    logged_in(client, co, "en")
+    client.post(reverse("creators:members", args=["dawn"]), {"who": "guest", "role": "owner"})
+    assert Invitation.objects.get().status == "pending"
+    client.post(reverse("creators:leave", args=["dawn"]))
+    assert Invitation.objects.get().status == "withdrawn"
+    assert not Membership.objects.filter(studio=studio, user=co).exists()
