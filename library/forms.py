@@ -44,14 +44,40 @@ class TerritoriesField(forms.MultipleChoiceField):
         return normalise(", ".join(self.to_python(value)))
 
 
+TOO_LONG_TO_SEARCH = {"max_length": _(
+    "Not searched: at most %(limit_value)d characters (this has %(show_value)d).")}
+
+
 class SearchForm(forms.Form):
-    title = forms.CharField(label=_("Title"), required=False, max_length=100)
-    author = forms.CharField(label=_("Author"), required=False, max_length=100)
-    tag = forms.CharField(label=_("Tag"), required=False, max_length=40)
+    """The library's search box. Each field filters on its own: a refused field is left
+    out with its reason shown beside it, and never takes the valid ones with it."""
+
+    title = forms.CharField(label=_("Title"), required=False, max_length=100,
+                            error_messages=TOO_LONG_TO_SEARCH)
+    author = forms.CharField(label=_("Author"), required=False, max_length=100,
+                             error_messages=TOO_LONG_TO_SEARCH)
+    tag = forms.CharField(label=_("Tag"), required=False, max_length=40,
+                          error_messages=TOO_LONG_TO_SEARCH)
     kind = forms.ChoiceField(label=_("Kind"), required=False,
-                             choices=[("", _("Any kind"))] + list(IP.Kind.choices))
+                             choices=[("", _("Any kind"))] + list(IP.Kind.choices),
+                             error_messages={"invalid_choice": _(
+                                 "Not searched: choose a kind from the list.")})
     exclusive = forms.BooleanField(label=_("Available for exclusive"), required=False)
     page = forms.IntegerField(required=False, min_value=1, max_value=100000)
+
+    def filters(self) -> dict:
+        """The arguments of queries.search_ips from the fields that passed. A page number
+        that is not one (a hand-edited or stale link) reads as the first page."""
+        data = {}
+        if self.is_bound:
+            self.is_valid()  # cleans every field; cleaned_data keeps the ones that passed
+            data = self.cleaned_data
+        return {
+            "title": data.get("title", ""), "author": data.get("author", ""),
+            "tag": data.get("tag", ""), "kind": data.get("kind", ""),
+            "exclusive_available": bool(data.get("exclusive")),
+            "page": data.get("page") or 1,
+        }
 
 
 class IPForm(forms.ModelForm):

@@ -75,6 +75,23 @@ def _check_terms(starts_on: datetime.date, ends_on: datetime.date, share: Decima
         raise ValidationError(_("The minimum guarantee cannot be negative."), code="mg")
 
 
+def _check_exclusive_offered(ip: IP, exclusive: bool) -> None:
+    if exclusive and not ip.exclusive_allowed:
+        raise ValidationError(_("The rights holder does not offer exclusive licenses."),
+                              code="exclusive_not_offered")
+
+
+def _check_proposal(ip: IP, exclusive: bool, starts_on: datetime.date,
+                    today: datetime.date) -> None:
+    """Terms put on the table, by the studio's application or the holder's counter-offer,
+    and again when either side accepts them: a license starts today or later, and is
+    exclusive only where the holder offers that. (grant_license alone may backdate, for
+    licenses onboarded from elsewhere.)"""
+    if starts_on < today:
+        raise ValidationError(_("The term cannot start in the past."), code="past")
+    _check_exclusive_offered(ip, exclusive)
+
+
 def conflicting_licenses(ip: IP, exclusive: bool, starts_on: datetime.date,
                          ends_on: datetime.date):
     """Licenses on the IP that a new license with these terms would collide with."""
@@ -107,9 +124,7 @@ def grant_license(ip: IP, studio: Studio, *, exclusive: bool, starts_on: datetim
     territories = normalise_territories(territories)
     ip = _lock_ip(ip)
     _check_terms(starts_on, ends_on, licensor_share, minimum_guarantee)
-    if exclusive and not ip.exclusive_allowed:
-        raise ValidationError(_("The rights holder does not offer exclusive licenses."),
-                              code="exclusive_not_offered")
+    _check_exclusive_offered(ip, exclusive)
     assert_terms_available(ip, exclusive, starts_on, ends_on)
     try:
         with transaction.atomic():
@@ -242,11 +257,7 @@ def apply_for_license(user: User, studio: Studio, ip: IP, *, exclusive: bool,
     today = today or timezone.localdate()
     territories = normalise_territories(territories)
     _check_terms(starts_on, ends_on, licensor_share, minimum_guarantee)
-    if starts_on < today:
-        raise ValidationError(_("The term cannot start in the past."), code="past")
-    if exclusive and not ip.exclusive_allowed:
-        raise ValidationError(_("The rights holder does not offer exclusive licenses."),
-                              code="exclusive_not_offered")
+    _check_proposal(ip, exclusive, starts_on, today)
     ip = _lock_ip(ip)
     assert_terms_available(ip, exclusive, starts_on, ends_on)
     application = LicenseApplication.objects.create(
@@ -262,11 +273,14 @@ def apply_for_license(user: User, studio: Studio, ip: IP, *, exclusive: bool,
 def counter_application(user: User, application: LicenseApplication, *, exclusive: bool,
                         starts_on: datetime.date, ends_on: datetime.date,
                         licensor_share: Decimal, minimum_guarantee: Decimal,
-                        territories: str = "CN", note: str = "") -> LicenseApplication:
+                        territories: str = "CN", note: str = "",
+                        today: datetime.date | None = None) -> LicenseApplication:
     if not can_decide(user, application):
         raise PermissionDenied
     territories = normalise_territories(territories)
     _check_terms(starts_on, ends_on, licensor_share, minimum_guarantee)
+    _check_proposal(_lock_ip(application.ip), exclusive, starts_on,
+                    today or timezone.localdate())
     _move(application, {Status.PENDING}, Status.COUNTERED, exclusive=exclusive,
           starts_on=starts_on, ends_on=ends_on, licensor_share=licensor_share,
           minimum_guarantee=minimum_guarantee, territories=territories)
@@ -275,10 +289,11 @@ def counter_application(user: User, application: LicenseApplication, *, exclusiv
 
 
 @transaction.atomic
-def accept_application(user: User, application: LicenseApplication,
-                       note: str = "") -> License:
+def accept_application(user: User, application: LicenseApplication, note: str = "",
+                       today: datetime.date | None = None) -> License:
     """The holder (or staff) accepts a proposal; the studio accepts a counter. Either way
-    the terms on the table become a License, if the rules still allow them."""
+    the terms on the table become a License, if the rules still allow them: a start that
+    has passed since they were proposed is refused, not granted backdated."""
     if application.status == Status.PENDING:
         allowed = can_decide(user, application)
     elif application.status == Status.COUNTERED:
@@ -287,7 +302,9 @@ def accept_application(user: User, application: LicenseApplication,
         raise ValidationError(_("This application has already been decided."), code="stale")
     if not allowed:
         raise PermissionDenied
-    _lock_ip(application.ip)
+    ip = _lock_ip(application.ip)
+    _check_proposal(ip, application.exclusive, application.starts_on,
+                    today or timezone.localdate())
     _move(application, {application.status}, Status.ACCEPTED)
     license = grant_license(
         application.ip, application.studio, exclusive=application.exclusive,

@@ -22,12 +22,7 @@ def _holder_required(request: HttpRequest) -> None:
 @require_GET
 def index(request: HttpRequest) -> HttpResponse:
     form = SearchForm(request.GET or None)
-    filters = form.cleaned_data if form.is_valid() else {}
-    result = queries.search_ips(
-        title=filters.get("title", ""), author=filters.get("author", ""),
-        tag=filters.get("tag", ""), kind=filters.get("kind", ""),
-        exclusive_available=bool(filters.get("exclusive")), page=filters.get("page") or 1,
-    )
+    result = queries.search_ips(**form.filters())
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "library/index.html", {
@@ -148,12 +143,19 @@ def application_accept(request: HttpRequest, pk: int) -> HttpResponse:
     if not note.is_valid():
         # Never decide with the note silently dropped: say why, keep what was typed.
         return _application_page(request, application, note_form=note, status=400)
+    on_the_table = application.status
     try:
         services.accept_application(request.user, application, note.cleaned_data["note"])
     except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(request, _("Accepted: the license is granted."))
+        application = queries.application_or_404(request.user, pk)  # as the rollback left it
+        if application.status != on_the_table:  # decided meanwhile: no form to go back to
+            messages.error(request, " ".join(error.messages))
+            return redirect("library:application", pk)
+        # The reason beside the decision, with the note still typed in: the holder may
+        # counter instead, or try again once a clash is gone.
+        note.add_error(None, error)
+        return _application_page(request, application, note_form=note, status=400)
+    messages.success(request, _("Accepted: the license is granted."))
     return redirect("library:application", pk)
 
 
@@ -196,4 +198,5 @@ def licenses(request: HttpRequest) -> HttpResponse:
     return render(request, "library/licenses.html", {
         "studio_licenses": queries.studio_licenses(request.user),
         "holder_licenses": queries.holder_licenses(request.user),
+        "in_a_studio": studios_of(request.user).exists(),
     })

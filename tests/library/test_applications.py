@@ -20,7 +20,7 @@ def _apply(user, studio, ip, **overrides):
 
 def test_the_holder_accepts_and_the_studio_gets_the_license(holder, owner, studio, ip):
     application = _apply(owner, studio, ip)
-    license = services.accept_application(holder, application, "ok")
+    license = services.accept_application(holder, application, "ok", today=TODAY)
     assert license.studio == studio and license.exclusive
     assert license.minimum_guarantee == Decimal("500.00")
     application.refresh_from_db()
@@ -33,12 +33,12 @@ def test_the_holder_accepts_and_the_studio_gets_the_license(holder, owner, studi
 def test_a_counter_is_accepted_by_the_studio_on_the_countered_terms(
         holder, owner, member, studio, ip):
     application = _apply(owner, studio, ip)
-    services.counter_application(holder, application, note="more",
+    services.counter_application(holder, application, note="more", today=TODAY,
                                  **terms(licensor_share=Decimal("0.45"),
                                          minimum_guarantee=Decimal("2000.00")))
     with pytest.raises(PermissionDenied):
         services.accept_application(holder, application)  # the studio's turn now
-    license = services.accept_application(member, application)
+    license = services.accept_application(member, application, today=TODAY)
     assert license.licensor_share == Decimal("0.45")
     events = list(application.events.all())
     assert [e.action for e in events] == ["applied", "countered", "accepted"]
@@ -65,7 +65,7 @@ def test_the_studio_withdraws_and_then_nobody_can_accept(holder, owner, studio, 
 
 def test_an_application_is_refused_while_an_exclusive_license_overlaps(
         holder, owner, studio, outsider, other_studio, ip):
-    services.accept_application(holder, _apply(owner, studio, ip, exclusive=False))
+    services.accept_application(holder, _apply(owner, studio, ip, exclusive=False), today=TODAY)
     with pytest.raises(ValidationError):
         _apply(outsider, other_studio, ip)
     _apply(outsider, other_studio, ip, exclusive=False)
@@ -75,9 +75,9 @@ def test_accepting_is_refused_once_a_competing_exclusive_license_was_granted(
         holder, owner, studio, outsider, other_studio, ip):
     first = _apply(owner, studio, ip)
     second = _apply(outsider, other_studio, ip)
-    services.accept_application(holder, first)
+    services.accept_application(holder, first, today=TODAY)
     with pytest.raises(ValidationError):
-        services.accept_application(holder, second)
+        services.accept_application(holder, second, today=TODAY)
     second.refresh_from_db()
     assert second.status == "pending" and License.objects.count() == 1
 

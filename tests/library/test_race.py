@@ -52,7 +52,8 @@ def test_two_concurrent_exclusive_licenses_on_one_ip_exactly_one_commits(
 
     def accept(pk):
         return lambda: services.accept_application(
-            User.objects.get(pk=holder_id), LicenseApplication.objects.get(pk=pk))
+            User.objects.get(pk=holder_id), LicenseApplication.objects.get(pk=pk),
+            today=TODAY)
 
     results = _race(accept(first.pk), accept(second.pk))
     assert sum(isinstance(r, License) for r in results) == 1, results
