@@ -167,18 +167,24 @@ def decide(request, pk):
         raise PermissionDenied
     approve = request.POST.get("decision") == "approve"
     raw_day = request.POST.get("day", "").strip() if approve else ""
+
+    def refused(reason: str):
+        # Said beside the request's own form, with the day as typed, not as a message at
+        # the top of a page whose day box had gone back to today.
+        return render(request, "dashboard/finance.html", {
+            "payouts": queries.pending_payouts(), "today": timezone.localdate(),
+            "refusal": {"pk": pk, "day": raw_day[:10], "reason": reason}}, status=400)
+
     try:
         day = parse_day(raw_day) if raw_day else None  # none: today
     except ValueError:
-        messages.error(request, _("Enter the payout day as YYYY-MM-DD, such as 2026-03-05."))
-        return redirect("dashboard:finance")
+        return refused(_("Enter the payout day as YYYY-MM-DD, such as 2026-03-05."))
     try:
         payout = decide_payout(pk, request.user, approve, day)
     except Payout.DoesNotExist:
         raise Http404
     except PayoutError as e:
-        messages.error(request, str(e))
-        return redirect("dashboard:finance")
+        return refused(str(e))
     facts = {"amount": money(payout.amount), "studio": payout.payee_label()}
     if approve:
         facts["day"] = payout.transaction.day.isoformat()

@@ -178,6 +178,8 @@ def test_a_payout_day_inside_a_closed_period_is_refused_and_the_statement_kept(
     payout, _ = request_payout(studio, owner, "300.00", "k1")
     page = decide_on_the_page(client, payout, "2026-02-15")
     assert "lies in a closed period; choose a day after 2026-02-28" in page
+    row = page[page.index(f'/dashboard/finance/payouts/{payout.pk}/'):]
+    assert 'value="2026-02-15"' in row[:row.index("</form>")]
     assert payout.state == "requested" and payout.transaction is None
     assert not LedgerEntry.objects.filter(kind="payout").exists()
     assert statement("2026-02", studio=studio)["totals"] == before
@@ -205,6 +207,11 @@ def test_a_malformed_payout_day_is_refused_not_replaced_by_today(client, funded,
     assert "Enter the payout day as YYYY-MM-DD" in page
     assert payout.state == "requested"
     assert not LedgerEntry.objects.filter(kind="payout").exists()
+    # Said beside that request's own form, with the day as it was typed.
+    row = page[page.index(f'/dashboard/finance/payouts/{payout.pk}/'):]
+    row = row[:row.index("</form>")]
+    assert f'value="{day}"' in row and 'data-testid="refusal"' in row
+    assert "Enter the payout day as YYYY-MM-DD" in row
 
 
 
