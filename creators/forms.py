@@ -7,6 +7,7 @@ from pathlib import Path
 from django import forms
 from django.contrib.auth.forms import UserCreationForm
 from django.core.files.uploadedfile import UploadedFile
+from django.core.validators import MinValueValidator
 from django.utils.translation import gettext_lazy as _
 
 from creators import conf, media
@@ -75,6 +76,7 @@ class StudioProfileForm(forms.ModelForm):
 class PayoutForm(forms.Form):
     payout_details = forms.CharField(
         label=_("Payout details"), widget=forms.Textarea(attrs={"rows": 4}), required=False,
+        max_length=2000,
         help_text=_("Bank account or payee details; only owners see them."),
     )
 
@@ -134,6 +136,9 @@ class EpisodeForm(forms.ModelForm):
     def __init__(self, *args, series: Series, **kwargs):
         super().__init__(*args, **kwargs)
         self.series = series
+        self.fields["number"].min_value = 1  # episodes count from 1
+        self.fields["number"].validators.append(MinValueValidator(1))
+        self.fields["number"].widget.attrs["min"] = 1
 
     def clean_number(self):
         number = self.cleaned_data["number"]

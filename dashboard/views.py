@@ -123,7 +123,8 @@ def payouts(request, slug):
         if _requested(request, m.studio, form):
             return redirect("dashboard:payouts", slug=slug)
     return render(request, "dashboard/payouts.html", {
-        "studio": m.studio, "owner": owner, "s": queries.summary(m.studio), "form": form,
+        "studio": m.studio, "owner": owner, "not_owner": not owner,
+        "s": queries.summary(m.studio), "form": form,
         "payouts": queries.payouts_of(m.studio), "key": uuid.uuid4().hex,
     }, status=status)
 

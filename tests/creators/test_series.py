@@ -81,6 +81,8 @@ def test_an_episode_is_created_edited_and_deleted_through_the_pages(client, owne
     client.post(url, {"number": 1, "title": "Oath", "hook_line": "He draws!"})
     duplicate = client.post(url, {"number": 1, "title": "Again"})
     assert "already has an episode 1" in duplicate.content.decode()
+    zero = client.post(url, {"number": 0, "title": "Prologue"}).content.decode()
+    assert "greater than or equal to 1" in zero and 'value="Prologue"' in zero
     episode = Episode.objects.get()
     assert (episode.title, episode.hook_line, episode.status) == ("Oath", "He draws!", "draft")
 

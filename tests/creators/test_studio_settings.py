@@ -53,6 +53,9 @@ def test_an_owner_keeps_payout_details_that_the_studio_page_never_shows(client, 
     assert client.post(url, {"payout_details": "ICBC 6222 9999"}).status_code == 302
     assert "ICBC 6222 9999" in client.get(url).content.decode()
     assert "6222" not in client.get(reverse("creators:studio", args=["dawn"])).content.decode()
+    too_long = client.post(url, {"payout_details": "9" * 2001})
+    assert too_long.status_code == 200 and "2000" in too_long.content.decode()
+    assert "ICBC 6222 9999" in client.get(url).content.decode()  # the saved details stay
 
 
 def test_an_owner_invites_by_username_or_email(client, owner, studio, mailoutbox):

@@ -110,3 +110,20 @@ def test_the_minute_part_has_one_chinese_name_everywhere(client, settled):
                 reverse("revenue:statement", args=["studio", "moonlight", "2026-02"])):
         page = client.get(url).content.decode()
         assert "时长部分" in page and "分钟部分" not in page, url
+
+
+def test_a_plain_member_reads_who_requests_payouts_and_a_statement_leads_back(client, settled):
+    from creators.models import Membership, Studio
+
+    moon = Studio.objects.get(slug="moonlight")
+    helper = make_user("helper")
+    Membership.objects.create(studio=moon, user=helper, role=Membership.Role.MEMBER)
+    logged_in(client, helper, "en")
+    page = client.get(reverse("dashboard:payouts", args=["moonlight"])).content.decode()
+    assert 'data-testid="owners-request"' in page and 'id="payout-form"' not in page
+    logged_in(client, User.objects.get(username="lin"), "en")  # an owner gets the form
+    page = client.get(reverse("dashboard:payouts", args=["moonlight"])).content.decode()
+    assert 'id="payout-form"' in page and 'data-testid="owners-request"' not in page
+    statement = client.get(reverse("dashboard:statement", args=["moonlight", "2026-02"]))
+    assert (f'<a href="{reverse("dashboard:studio", args=["moonlight"])}" data-testid="back">'
+            in statement.content.decode())
