@@ -64,6 +64,26 @@
     }
   }, true);
 
+  // A form whose work takes a while (settling a period) says it is under way and takes no
+  // second press. After the submission has started: a button disabled before would leave
+  // its name and value out of the form.
+  document.addEventListener("submit", function (e) {
+    var form = e.target;
+    if (e.defaultPrevented || !form.dataset || !form.dataset.busy) return;
+    setTimeout(function () {
+      form.querySelectorAll("button").forEach(function (b) { b.disabled = true; });
+      var note = form.querySelector("[data-role=busy]");
+      if (!note) {
+        note = document.createElement("p");
+        note.className = "muted busy";
+        note.setAttribute("role", "status");
+        note.dataset.role = "busy";
+        form.appendChild(note);
+      }
+      note.textContent = form.dataset.busy;
+    }, 0);
+  });
+
   // Folded sections that belong on paper (a statement's lines) open before printing.
   window.addEventListener("beforeprint", function () {
     document.querySelectorAll("details[data-print-open]").forEach(function (d) { d.open = true; });

@@ -99,3 +99,32 @@ def test_a_statements_totals_fit_and_its_lines_scroll_in_their_box(asgi_server, 
             assert "¥20,766.05" in page.inner_text("#totals")
         finally:
             context.close()
+
+
+@pytest.mark.timeout(120)
+def test_settling_says_it_is_under_way_and_takes_no_second_press(transactional_db,
+                                                                 asgi_server, chromium,
+                                                                 example):
+    from revenue.models import SettlementRun
+    from tests.conftest import browser_login
+
+    run("import_revenue", str(example / "feb.csv"), "--platform", "hongguo")
+    context = chromium.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN")
+    browser_login(context, make_user("fin", is_finance=True), asgi_server.url)
+    page = context.new_page()
+    page.goto(asgi_server.url + "/revenue/finance/runs/")
+    held = []
+    page.route("**/revenue/finance/runs/", lambda route: held.append(route)
+               if route.request.method == "POST" else route.continue_())
+    page.fill("input[name=period]", "2026-02")
+    state = page.evaluate("""() => new Promise(done => {
+      document.querySelector('form.card button[type=submit]').click();
+      setTimeout(() => done({
+        disabled: document.querySelector('form.card button[type=submit]').disabled,
+        note: (document.querySelector('[data-role=busy]') || {}).textContent || ''}), 100); })""")
+    assert state["disabled"] and "正在结算" in state["note"], state
+    assert len(held) == 1 and held[0].request.post_data.endswith("period=2026-02")
+    with page.expect_navigation():
+        held[0].continue_()
+    assert SettlementRun.objects.filter(period="2026-02").exists()
+    context.close()
