@@ -18,6 +18,8 @@ from storyboard.models import (
 PROMPT_MAX_CHARS = 1000
 DIALOGUE_MAX_CHARS = 1000
 DESCRIPTION_MAX_CHARS = 500
+# A one-sentence edit is added to the prompt of the keyframe it re-renders.
+EDIT_MAX_CHARS = 200
 
 
 class ShotForm(ErrorSummaryForm):
@@ -52,11 +54,14 @@ class CharacterForm(forms.Form):
 
 
 class EditForm(forms.Form):
-    instruction = forms.CharField(label=_("Change in one sentence"), max_length=200)
+    instruction = forms.CharField(
+        label=_("Change in one sentence"), max_length=EDIT_MAX_CHARS,
+        error_messages={"required": _("Say in one sentence what should change.")})
 
 
 class AudioForm(forms.Form):
     audio = forms.FileField(label=_("Voice or music track"),
                             help_text=_("WAV, MP3, AAC, M4A, OGG, FLAC or WebM audio, at most "
                                         "50 MB and 300 s."),
+                            error_messages={"required": _("Choose an audio file.")},
                             widget=forms.ClearableFileInput(attrs={"accept": "audio/*"}))

@@ -1,7 +1,7 @@
 """Storyboard pages: thin views over storyboard.services and storyboard.queries. A POST
 answers with a redirect back to the storyboard (htmx-free, so a reload is always the
-truth), except a refused shot form: the page comes again with what was typed and why it
-was refused. The page's script follows running jobs live."""
+truth), except a refused shot, edit or track form: the page comes again with what was
+typed and why it was refused. The page's script follows running jobs live."""
 
 from functools import wraps
 
@@ -60,9 +60,11 @@ def index(request: HttpRequest) -> HttpResponse:
 
 
 def _board_page(request: HttpRequest, membership, board, new_shot: ShotForm | None = None,
-                shot_form: ShotForm | None = None, status: int = 200) -> HttpResponse:
-    """The storyboard page; `new_shot` or `shot_form` (one shot's) is a refused form shown
-    with what was typed and its errors."""
+                shot_form: ShotForm | None = None, edit: tuple | None = None,
+                audio_form: AudioForm | None = None, status: int = 200) -> HttpResponse:
+    """The storyboard page; `new_shot`, `shot_form` (one shot's), `edit` (a shot and its
+    one-sentence edit form) or `audio_form` is a refused form shown with what was typed
+    and its errors."""
     from creators.services import EDITABLE_STATUSES, missing_text
 
     episode = board.episode
@@ -70,6 +72,7 @@ def _board_page(request: HttpRequest, membership, board, new_shot: ShotForm | No
     page = queries.board_page(board)
     for row in page["rows"]:
         shot = row["shot"]
+        row["edit_form"] = edit[1] if edit is not None and edit[0].pk == shot.pk else EditForm()
         if shot_form is not None and shot_form.prefix == f"s{shot.pk}":
             row["form"] = shot_form
             continue
@@ -81,7 +84,7 @@ def _board_page(request: HttpRequest, membership, board, new_shot: ShotForm | No
         "studio": membership.studio, "membership": membership, "episode": episode,
         "series": series, "board": board, **page,
         "new_shot": new_shot or ShotForm(series=series, prefix="new"),
-        "edit_form": EditForm(), "audio_form": AudioForm(),
+        "audio_form": audio_form if audio_form is not None else AudioForm(),
         "characters": queries.characters_of(series),
         "editable": episode.status in EDITABLE_STATUSES,
         "missing": missing_text(episode),
@@ -182,11 +185,17 @@ def shot_pick(request, membership, board, shot):
 
 @board_action
 def shot_edit(request, membership, board, shot):
+    services.check_editable(board)  # a locked page shows no box to bring the text back in
     form = EditForm(request.POST)
-    if not form.is_valid():
-        raise services.StoryboardError(_("Say in one sentence what should change."))
-    services.edit_keyframe(shot, request.user, form.cleaned_data["instruction"])
-    return f"shot-{shot.pk}"
+    if form.is_valid():
+        try:
+            services.edit_keyframe(shot, request.user, form.cleaned_data["instruction"])
+        except services.StoryboardError as error:
+            # Said where the shot's other refusals are; the box keeps what was typed.
+            messages.error(request, str(error), extra_tags=f"shot-{shot.pk}")
+        else:
+            return f"shot-{shot.pk}"
+    return _board_page(request, membership, board, edit=(shot, form), status=400)
 
 
 @board_action
@@ -202,11 +211,18 @@ def shot_animate(request, membership, board, shot):
 
 @board_action
 def audio_upload(request, membership, board):
+    services.check_editable(board)  # a locked page shows no upload field to say why beside
     form = AudioForm(request.POST, request.FILES)
-    if not form.is_valid():
-        raise services.StoryboardError(_("Choose an audio file."))
-    services.set_audio(board, form.cleaned_data["audio"])
-    return "assemble"
+    if form.is_valid():
+        try:
+            services.set_audio(board, form.cleaned_data["audio"])
+        except services.StoryboardError as error:
+            if error.field is None:
+                raise  # not about the file: said atop the page
+            form.add_error(error.field, str(error))
+        else:
+            return "assemble"
+    return _board_page(request, membership, board, audio_form=form, status=400)
 
 
 @board_action
