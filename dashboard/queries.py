@@ -133,9 +133,16 @@ def chart_data(studio: Studio, days: int) -> dict:
     }
 
 
-def drill(studio: Studio, period: str, series: str = "", episode: str = "") -> dict:
+DRILL_PAGE = 200
+
+
+def drill(studio: Studio, period: str, series: str = "", episode: str = "",
+          page: str | int | None = 1) -> dict:
     """The settled lines behind a period total, optionally of one series or episode, with
-    the policy, coefficients, parts and licensor share of each, and the recoupment."""
+    the policy, coefficients, parts and licensor share of each, and the recoupment; the
+    lines DRILL_PAGE at a time (the totals count them all)."""
+    from django.core.paginator import Paginator
+
     run = SettlementRun.objects.filter(period=period).first()
     lines = _settled(studio).filter(settled_in=run).select_related(
         "episode__series", "policy", "license")
@@ -153,10 +160,12 @@ def drill(studio: Studio, period: str, series: str = "", episode: str = "") -> d
         account__kind__startswith="platform")
     if series:
         recoup = recoup.filter(series__slug=series)
+    shown = Paginator(lines.order_by("date", "episode_ref", "platform", "id"),
+                      DRILL_PAGE).get_page(page)
     return {
         "period": period, "series": series, "episode": episode,
         "groups": groups,
-        "lines": list(lines.order_by("date", "episode_ref", "platform")[:500]),
+        "lines": shown, "paged": shown.has_other_pages(),
         "total": _s(_sum(lines, "studio_share")),
         "incentives": _s(_sum(entries.filter(kind__in=["uplift", "hit_bonus"]))),
         "recouped": _s(-_sum(recoup)),

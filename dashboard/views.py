@@ -80,7 +80,7 @@ def drill(request, slug, period):
     except RevenueError:
         raise Http404 from None
     d = queries.drill(m.studio, period, request.GET.get("series", ""),
-                      request.GET.get("episode", ""))
+                      request.GET.get("episode", ""), request.GET.get("page"))
     return render(request, "dashboard/drill.html", {"studio": m.studio, "d": d})
 
 

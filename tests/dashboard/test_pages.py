@@ -127,3 +127,31 @@ def test_a_plain_member_reads_who_requests_payouts_and_a_statement_leads_back(cl
     statement = client.get(reverse("dashboard:statement", args=["moonlight", "2026-02"]))
     assert (f'<a href="{reverse("dashboard:studio", args=["moonlight"])}" data-testid="back">'
             in statement.content.decode())
+
+
+def test_the_drill_down_reaches_every_line_a_page_at_a_time(client, settled, monkeypatch,
+                                                             tmp_path):
+    """It showed the first 500 lines and no more, while its total counted them all."""
+    from django.core.management import call_command
+
+    from dashboard import queries
+
+    march = tmp_path / "march.csv"
+    rows = ["date,episode_ref,valid_views,valid_minutes,ad_revenue"]
+    rows += [f"2026-03-{day:02d},{ref},10,1.00,0.50" for day in range(1, 31)
+             for ref in ("EP-BK-001", "EP-SW-001")]
+    march.write_text("\n".join(rows) + "\n")
+    call_command("import_revenue", str(march), platform="hongguo")
+    call_command("settle", "2026-03")
+    monkeypatch.setattr(queries, "DRILL_PAGE", 25)
+    logged_in(client, User.objects.get(username="lin"), "en")
+    url = reverse("dashboard:drill", args=["moonlight", "2026-03"])
+    seen = []
+    for page in (1, 2, 3):
+        body = client.get(url, {"page": page}).content.decode()
+        seen += re.findall(r'<tr class="line"><td>(2026-03-\d\d)</td><td>hongguo</td><td>'
+                           r'<a class="drill-episode"[^>]*>(EP-[A-Z]+-\d+)</a>', body)
+    assert len(seen) == 60 and len(set(seen)) == 60  # every line once
+    assert "Lines 51–60 of 60" in body and 'rel="next"' not in body
+    one = client.get(url, {"series": "sword", "page": "2"}).content.decode()
+    assert "Lines 26–30 of 30" in one and 'href="?series=sword&amp;page=1"' in one
