@@ -158,9 +158,40 @@
   }
   // For the tests: the formats and the scale, as the page uses them.
   window.manjuDashboard = {fmt: fmt, tick: tick, scales: scales};
+  // What the charts are doing, said above them: loading, failed (with a way to try
+  // again), or nothing in the chosen days; the pressed range button shows which is drawn.
+  var status = document.getElementById("charts-status");
+  function say(text, retryDays) {
+    if (!status) return;
+    status.textContent = text || "";
+    status.hidden = !text;
+    if (retryDays) {
+      var again = document.createElement("button");
+      again.type = "button";
+      again.className = "button small ghost";
+      again.textContent = L.lRetry;
+      again.addEventListener("click", function () { load(retryDays); });
+      status.appendChild(document.createTextNode(" "));
+      status.appendChild(again);
+    }
+  }
   function load(days) {
+    document.querySelectorAll("[data-days]").forEach(function (b) {
+      b.setAttribute("aria-pressed", String(b.dataset.days === String(days)));
+    });
+    root.setAttribute("aria-busy", "true");
+    say(L.lLoading);
     fetch(root.dataset.url + "?days=" + days, {credentials: "same-origin"})
-      .then(function (r) { return r.json(); }).then(draw);
+      .then(function (r) {
+        if (!r.ok) throw new Error("HTTP " + r.status);
+        return r.json();
+      })
+      .then(function (d) {
+        draw(d);
+        say(d.daily.some(function (r) { return Number(r.revenue) !== 0; }) ? "" : L.lEmpty);
+      })
+      .catch(function () { say(L.lFailed, days); })
+      .then(function () { root.removeAttribute("aria-busy"); });
   }
   document.querySelectorAll("[data-days]").forEach(function (b) {
     b.addEventListener("click", function () { load(b.dataset.days); });

@@ -79,3 +79,35 @@ def test_owner_sees_figures_charts_drills_down_and_gets_a_payout(asgi_server, pa
     page.goto(f"{base}/dashboard/moonlight/statements/2026-03/")
     assert page.inner_text("#payouts") == "¥500.00"
     assert page.inner_text("#closing_balance") == "¥20,266.05"
+
+
+@pytest.mark.browser
+def test_the_charts_say_when_they_are_empty_or_failed_and_can_try_again(
+        transactional_db, asgi_server, page, owner, studio):
+    base = asgi_server.url
+    browser_login(page.context, owner, base)
+    page.context.add_cookies([{"name": "django_language", "value": "en", "url": base}])
+    page.goto(f"{base}/dashboard/dawn/")
+    page.wait_for_selector("#charts[data-ready]")
+    status = page.get_by_test_id("charts-status")
+    assert "No revenue in these days yet" in status.inner_text()
+    buttons = page.locator("[data-days]")
+    assert buttons.first.get_attribute("aria-pressed") in ("true", "false")
+    failing = {"on": True}
+
+    def data(route):
+        if failing["on"]:
+            route.fulfill(status=500, body="boom")
+        else:
+            route.continue_()
+
+    page.route("**/dashboard/dawn/data.json*", data)
+    buttons.last.click()
+    page.wait_for_function("document.getElementById('charts-status').textContent"
+                           ".includes('could not be loaded')")
+    assert buttons.last.get_attribute("aria-pressed") == "true"
+    assert buttons.first.get_attribute("aria-pressed") == "false"
+    failing["on"] = False
+    status.get_by_role("button", name="Try again").click()
+    page.wait_for_function("document.getElementById('charts-status').textContent"
+                           ".includes('No revenue')")
