@@ -119,3 +119,22 @@ def test_a_series_cover_is_checked_by_content(client, owner, studio, media_root)
     cover = SimpleUploadedFile("c.png", make_png(), content_type="image/png")
     client.post(url, {"title": "Covered", "category": "standard", "cover": cover})
     assert Series.objects.get().cover.read() == make_png()
+
+
+def test_a_refused_form_asks_for_its_chosen_file_again(client, owner, studio, media_root):
+    """The title was missing: the page came back without the cover and without a word."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tests.conftest import logged_in
+    from tests.creators.conftest import make_png
+
+    logged_in(client, owner, "en")
+    url = reverse("creators:series_create", args=["dawn"])
+    cover = SimpleUploadedFile("moon-cover.png", make_png(), content_type="image/png")
+    page = client.post(url, {"title": "", "category": "standard", "cover": cover})
+    body = page.content.decode()
+    assert 'data-testid="choose-again"' in body and "Choose the file again" in body
+    fresh = client.get(url).content.decode()
+    assert 'data-testid="choose-again"' not in fresh  # nothing to say before a refusal
+    plain = client.post(url, {"title": "", "category": "standard"}).content.decode()
+    assert 'data-testid="choose-again"' not in plain  # no file was chosen
