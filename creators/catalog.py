@@ -11,11 +11,17 @@ from django.core.exceptions import ValidationError
 from django.core.validators import DecimalValidator
 from django.db import DataError, IntegrityError, models, transaction
 
+from config.slugs import reserved_slugs
 from creators.models import Category, Episode, Grade, Series, Studio, User
 from creators.services import create_studio
 from library.models import IP, License
 from library.services import conflicting_licenses
 from revenue.services import parse_day
+
+# A slug that is a word the site's addresses use in its place (config.slugs.reserved_slugs):
+# its page would never open.
+RESERVED = ("a word the site's addresses use in its place (its page would never open); "
+            "choose another slug")
 
 ROLES = {"creator": "is_creator", "rights_holder": "is_rights_holder",
          "reviewer": "is_reviewer", "finance": "is_finance"}
@@ -142,6 +148,8 @@ def _check(data: dict, chosen: dict) -> list[str]:
         _texts("studios", s, f"studios[{i}] {s.get('slug')}", problems)
         if Studio.objects.filter(slug=s.get("slug")).exists() or s.get("slug") in studios:
             problems.append(f"studios[{i}] {s.get('slug')}: slug already taken")
+        elif s.get("slug") in reserved_slugs():
+            problems.append(f"studios[{i}] {s.get('slug')}: {RESERVED}")
         if not user_exists(s.get("owner")):
             problems.append(f"studios[{i}] {s.get('slug')}: unknown owner {s.get('owner')!r}")
         studios[s.get("slug")] = s
@@ -154,6 +162,8 @@ def _check(data: dict, chosen: dict) -> list[str]:
         _texts("ips", ip, f"ips[{i}] {ip.get('slug')}", problems)
         if IP.objects.filter(slug=ip.get("slug")).exists() or ip.get("slug") in ips:
             problems.append(f"ips[{i}] {ip.get('slug')}: slug already taken")
+        elif ip.get("slug") in reserved_slugs():
+            problems.append(f"ips[{i}] {ip.get('slug')}: {RESERVED}")
         if ip.get("kind") not in IP.Kind.values:
             problems.append(f"ips[{i}] {ip.get('slug')}: unknown kind {ip.get('kind')!r}")
         if not user_exists(ip.get("rights_holder")):
@@ -216,6 +226,8 @@ def _check(data: dict, chosen: dict) -> list[str]:
             problems.append(f"{where}: exclusive must be true or false")
         if Series.objects.filter(slug=s.get("slug")).exists() or s.get("slug") in series:
             problems.append(f"{where}: slug already taken")
+        elif s.get("slug") in reserved_slugs():
+            problems.append(f"{where}: {RESERVED}")
         if not studio_exists(s.get("studio")):
             problems.append(f"{where}: unknown studio {s.get('studio')!r}")
         if s.get("category") not in Category.values:

@@ -26,7 +26,7 @@ def form_studio(user: User, name: str) -> Studio:
             raise ValidationError(
                 gettext("You already own %(n)d studios; one person may not start more "
                         "than that.") % {"n": conf.STUDIOS_OWNED_MAX})
-        return create_studio(user, name)
+        return create_studio(user, name, slug=unique_studio_slug(name or user.username))
 
 
 @transaction.atomic
@@ -366,8 +366,12 @@ def _withdraw_sent_by(studio_id: int, user_id: int) -> None:
 
 
 def _owners_left(studio_id: int, without: int) -> int:
+    """Owners other than `without`, counted under a lock on the studio's row: a locked
+    COUNT locks nothing (Django drops FOR UPDATE from it), and two owners leaving at once
+    would each count the other and leave the studio with none."""
+    Studio.objects.select_for_update().filter(pk=studio_id).first()
     return (
-        Membership.objects.select_for_update()
+        Membership.objects
         .filter(studio_id=studio_id, role=Membership.Role.OWNER)
         .exclude(pk=without)
         .count()

@@ -171,9 +171,14 @@ def decide(request, pk):
 
     def refused(reason: str):
         # Said beside the request's own form, with the day as typed, not as a message at
-        # the top of a page whose day box had gone back to today.
+        # the top of a page whose day box had gone back to today; a request no longer
+        # pending (decided by someone else meanwhile) has no form left: said at the top.
+        pending = queries.pending_payouts()
+        if not any(p.pk == pk for p in pending):
+            messages.error(request, reason)
+            return redirect("dashboard:finance")
         return render(request, "dashboard/finance.html", {
-            "payouts": queries.pending_payouts(), "today": timezone.localdate(),
+            "payouts": pending, "today": timezone.localdate(),
             "refusal": {"pk": pk, "day": raw_day[:10], "reason": reason}}, status=400)
 
     try:

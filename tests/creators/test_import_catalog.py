@@ -164,3 +164,18 @@ def test_every_bad_value_is_listed_at_once(db, tmp_path, data):
     with pytest.raises(CommandError) as err:
         run(tmp_path, bad)
     assert len(str(err.value).splitlines()) == 3
+
+
+def test_a_slug_the_addresses_use_in_its_place_is_refused(db, tmp_path, data):
+    """Generated slugs avoid them; a catalog names its own, and a studio slugged holder
+    would have its earnings page answered by the rights holder's."""
+    data = json.loads(json.dumps(data))
+    old = data["studios"][0]["slug"]
+    data["studios"][0]["slug"] = "holder"
+    for block in ("series", "licenses"):
+        for row in data.get(block, []):
+            if row.get("studio") == old:
+                row["studio"] = "holder"
+    with pytest.raises(CommandError, match="holder: a word the site's addresses use"):
+        run(tmp_path, data)
+    assert not Studio.objects.filter(slug="holder").exists()

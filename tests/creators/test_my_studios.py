@@ -139,3 +139,42 @@ def test_an_owner_who_leaves_takes_back_the_invitations_they_sent(client, owner,
     client.post(reverse("creators:leave", args=["dawn"]))
     assert Invitation.objects.get().status == "withdrawn"
     assert not Membership.objects.filter(studio=studio, user=co).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_owners_leaving_at_once_leave_the_studio_one_owner():
+    """Each counted the other under a 'locked' COUNT that locked nothing: on PostgreSQL both
+    left and the studio had no owner."""
+    first, second = make_user("first"), make_user("second")
+    studio = services.create_studio(first, "Twins")
+    Membership.objects.create(studio=studio, user=second, role=Membership.Role.OWNER)
+    barrier = threading.Barrier(2)
+    outcomes = []
+
+    def go(user):
+        from django.db import connections
+        try:
+            membership = Membership.objects.get(studio=studio, user=user)
+            barrier.wait()
+            try:
+                services.leave_studio(membership)
+                outcomes.append("left")
+            except ValidationError:
+                outcomes.append("refused")
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=go, args=(u,)) for u in (first, second)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(outcomes) == ["left", "refused"]
+    assert Membership.objects.filter(studio=studio, role="owner").count() == 1
+
+
+@pytest.mark.django_db
+def test_a_studio_started_later_is_slugged_after_its_name(client, owner, studio):
+    logged_in(client, owner, "en")
+    client.post(reverse("studios"), {"name": "夜航工作室"})
+    assert Studio.objects.get(name="夜航工作室").slug == "ye-hang-gong-zuo-shi"

@@ -271,3 +271,11 @@ def test_who_asked_for_a_payout_never_decides_it_even_after_leaving(funded, owne
     assert Payout.objects.get(pk=payout.pk).state == "requested"
     decide_payout(payout.pk, make_user("fin2", is_finance=True), True, datetime.date(2026, 3, 2))
     assert Payout.objects.get(pk=payout.pk).state == "approved"
+
+
+def test_a_decision_on_a_request_decided_meanwhile_is_said_at_the_top(client, funded, owner):
+    payout, _ = request_payout(funded, owner, "300.00", "k1")
+    decide_payout(payout.pk, make_user("fin2", is_finance=True), approve=False, day=None)
+    page = decide_on_the_page(client, payout, "2026-12-01")
+    assert "already decided" in page
+    assert payout.state == "rejected"
