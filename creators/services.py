@@ -831,6 +831,9 @@ def probe_episode_video(episode_id: int, report=lambda payload: None) -> Episode
                 "state": "running", "progress": progress, "stage": stage,
                 "studio": studio_id, **extra})
 
+    # The file this probe reads: a video replaced meanwhile has a probe of its own, and
+    # this one's facts (the duration the minimum guarantee is paid on) must not land on it.
+    probed = episode.video.name
     video = Path(episode.video.path)
     base = f"{episode.ref}-{secrets.token_hex(4)}"
     poster_name = f"episodes/posters/{base}.jpg"
@@ -858,15 +861,19 @@ def probe_episode_video(episode_id: int, report=lambda payload: None) -> Episode
             (root / name).unlink(missing_ok=True)
         reason = str(error) if isinstance(error, media.MediaRefused) else _("Probe failed.")
         log.exception("probing episode %s", episode_id)
-        Episode.objects.filter(pk=episode_id).update(
-            probe_state=Episode.Probe.FAILED, probe_error=reason[:300]
-        )
+        if not Episode.objects.filter(pk=episode_id, video=probed).update(
+                probe_state=Episode.Probe.FAILED, probe_error=reason[:300]):
+            return Episode.objects.get(pk=episode_id)  # another video's probe speaks now
         report({"type": "episode.probe", "episode": episode_id, "ref": episode.ref,
                 "state": "failed", "progress": 100, "error": reason, "studio": studio_id})
         return Episode.objects.get(pk=episode_id)
 
     with transaction.atomic():
         episode = Episode.objects.select_for_update().get(pk=episode_id)
+        if episode.video.name != probed:
+            for name in (poster_name, preview_name):
+                (root / name).unlink(missing_ok=True)
+            return episode
         old = [f.name for f in (episode.poster, episode.preview) if f]
         episode.poster.name, episode.preview.name = poster_name, preview_name
         episode.duration_seconds = round(float(facts.duration), 3)

@@ -58,11 +58,11 @@ def test_a_renewed_license_is_chosen_by_the_episodes_dates(sun_holds_tale):
         starts_on=datetime.date(2027, 1, 1), ends_on=datetime.date(2027, 12, 31),
         licensor_share="0.2000")
     import_catalog({"series": [*_series("old", "2026-05-01")["series"],
-                               *_series("new", "2027-05-01")["series"]],
+                               *_series("renewed", "2027-05-01")["series"]],
                     "episodes": [*_series("old", "2026-05-01")["episodes"],
-                                 *_series("new", "2027-05-01")["episodes"]]})
+                                 *_series("renewed", "2027-05-01")["episodes"]]})
     assert Series.objects.get(slug="old").license == sun_holds_tale
-    assert Series.objects.get(slug="new").license == renewal
+    assert Series.objects.get(slug="renewed").license == renewal
 
     problems = _problems(_series("both", "2026-05-01", "2027-05-01"))
     assert problems == ["series[0] both: no single license of studio sun for IP 'tale' covers "

@@ -139,3 +139,24 @@ def test_the_poster_card_says_so_while_it_has_no_picture(client, owner, uploaded
             in client.get(page).content.decode())
     services.probe_episode_video(uploaded.pk)  # takes the poster frame
     assert '<p class="muted" data-testid="no-images" hidden>' in client.get(page).content.decode()
+
+
+def test_a_probe_of_a_replaced_video_never_lands_on_the_new_one(uploaded, media_root):
+    """Video A's probe was still running when video B replaced it: A's probe finished last
+    and wrote A's duration (what the minimum guarantee is paid on) onto B, and said done
+    while B was still unchecked."""
+    longer = Path(media_root) / "episodes" / "videos" / f"{uploaded.ref}-b.mp4"
+    longer.write_bytes(make_video(seconds=45))
+
+    def replaced_meanwhile(event):
+        if event.get("stage") == "poster":  # B is finalized while A is being read
+            Episode.objects.filter(pk=uploaded.pk).update(
+                video=f"episodes/videos/{longer.name}", probe_state=Episode.Probe.PENDING)
+
+    services.probe_episode_video(uploaded.pk, report=replaced_meanwhile)
+    episode = Episode.objects.get(pk=uploaded.pk)
+    assert episode.probe_state == Episode.Probe.PENDING and not episode.poster
+    assert services.missing_for_submission(episode)  # not submittable on A's probe
+    episode = services.probe_episode_video(uploaded.pk)  # B's own probe
+    assert episode.probe_state == Episode.Probe.DONE
+    assert round(float(episode.duration_seconds)) == 45
