@@ -396,7 +396,7 @@ def _money(text: str, field: str) -> Decimal:
     if not PLAIN_DECIMAL.fullmatch(text):
         raise ValueError(Problem(gettext_noop("%(field)s is not a plain decimal: %(value)s"),
                                  field=field, value=repr(text)))
-    if d < 0:
+    if d < 0 or d.is_signed():  # -0.00 too: a sign on nothing is a slip to be told of
         raise ValueError(Problem(gettext_noop("%(field)s is negative"), field=field))
     if -d.as_tuple().exponent > 2:
         raise ValueError(Problem(gettext_noop("%(field)s has more than 2 decimals"),

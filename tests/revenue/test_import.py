@@ -30,6 +30,7 @@ def refused(data: bytes) -> list[str]:
     (["2026-01-10,E2,1,1.00,1.00"], "row 2: episode E2 not yet published on 2026-01-10"),
     (["2026-01-10,E1,-1,1.00,1.00"], "row 2: valid_views is not a non-negative integer"),
     (["2026-01-10,E1,1,-1.00,1.00"], "row 2: valid_minutes is negative"),
+    (["2026-01-10,E1,1,1.00,-0.00"], "row 2: ad_revenue is negative"),
     (["2026-01-10,E1,1,1.000,1.00"], "row 2: valid_minutes has more than 2 decimals"),
     (["2026-01-10,E1,1,1.00,1e3"], "row 2: ad_revenue is not a plain decimal"),
     (["2026-01-10,E1,1,1.00,999999999999999999.00"], "row 2: ad_revenue is too large"),
