@@ -4,7 +4,7 @@ from django import forms
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from generation import registry
+from generation import queries, registry
 from generation.models import Job
 
 
@@ -51,26 +51,52 @@ class KeyframeForm(ErrorSummaryForm):
                 if data.get(k) not in (None, "")}
 
 
+class KeyframeChoiceField(forms.ChoiceField):
+    """A finished keyframe of the form's studio, by job id. The page lists a few of them
+    (the newest, or those found by prompt); any of them is accepted, and nothing else, with
+    the refusal a choice outside the list gets."""
+
+    studio = None
+
+    def valid_value(self, value) -> bool:
+        return str(value) in queries.finished_keyframes(self.studio, [value])
+
+
+def _keyframe_label(job: Job) -> str:
+    return f"{job.params.get('prompt', '')[:30]} · {str(job.pk)[:8]}"
+
+
 class ShotForm(ErrorSummaryForm):
     model = forms.ChoiceField(label=_("Model"))
     prompt = forms.CharField(label=_("Prompt"), max_length=500)
-    first_job = forms.ChoiceField(label=_("First frame"))
-    last_job = forms.ChoiceField(label=_("Last frame"), required=False)
+    first_job = KeyframeChoiceField(label=_("First frame"))
+    last_job = KeyframeChoiceField(label=_("Last frame"), required=False)
     frames = forms.TypedChoiceField(label=_("Frames"), coerce=int,
                                     choices=[(n, n) for n in (5, 9, 13, 17)], initial=9)
     seed = forms.IntegerField(label=_("Seed"), min_value=0, max_value=2**31 - 1,
                               required=False)
 
-    def __init__(self, *args, studio=None, **kwargs):
+    def __init__(self, *args, studio=None, keyframe_search: str = "", keyframe_page: int = 1,
+                 **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["model"].choices = _model_choices(registry.MOTION)
-        keyframes = Job.objects.filter(
-            studio=studio, kind=Job.Kind.KEYFRAME, state=Job.State.SUCCEEDED
-        ).order_by("-created_at")[:30]
-        choices = [(str(j.pk), f"{j.params.get('prompt', '')[:30]} · {str(j.pk)[:8]}")
-                   for j in keyframes]
+        # The keyframes on offer: one page of the newest (or of those found by prompt).
+        self.keyframes = queries.keyframes_of(studio, keyframe_search, keyframe_page)
+        keyframes = list(self.keyframes.items)
+        if self.is_bound:
+            # A refused form comes back with the keyframes it chose still chosen, even
+            # when they are not on the page the lists were made from.
+            listed = {str(j.pk) for j in keyframes}
+            chosen = [self.data.get(self.add_prefix(name)) for name in ("first_job", "last_job")]
+            keyframes = [j for j in queries.finished_keyframes(studio, chosen).values()
+                         if str(j.pk) not in listed] + keyframes
+        choices = [(str(j.pk), _keyframe_label(j)) for j in keyframes]
+        for name in ("first_job", "last_job"):
+            self.fields[name].studio = studio
         self.fields["first_job"].choices = choices
         self.fields["last_job"].choices = [("", _("(none)"))] + choices
+        # Whether a shot can be made at all: a search that finds nothing still has some.
+        self.has_keyframes = bool(choices) or queries.has_finished_keyframes(studio)
 
     def params(self) -> dict:
         data = self.cleaned_data

@@ -1,7 +1,10 @@
 """Reads for the generation views, consumers and the dispatcher."""
 
+from dataclasses import dataclass
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.paginator import Page, Paginator
 from django.db.models import Max, Min
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
@@ -10,9 +13,76 @@ from creators.models import Studio, User
 from creators.queries import is_member
 from generation.models import Job
 
+JOBS_PAGE = 50
 
-def jobs_of(studio: Studio, limit: int = 100):
-    return Job.objects.filter(studio=studio).select_related("created_by")[:limit]
+# The jobs page's filters: a name in the URL (?state=...) and the states it shows.
+JOB_FILTERS = {
+    "running": (Job.State.QUEUED, Job.State.RUNNING),
+    "succeeded": (Job.State.SUCCEEDED,),
+    "failed": (Job.State.FAILED,),
+    "canceled": (Job.State.CANCELED,),
+}
+
+
+def jobs_page(studio: Studio, state: str = "", page=None) -> Page:
+    """One page of the studio's jobs, newest first, optionally only those of a JOB_FILTERS
+    name; a page number that is not one gives the first page, one past the end the last."""
+    jobs = Job.objects.filter(studio=studio)
+    if state in JOB_FILTERS:
+        jobs = jobs.filter(state__in=JOB_FILTERS[state])
+    # The id breaks ties of created_at, so no job falls between two pages.
+    jobs = jobs.select_related("created_by").order_by("-created_at", "-id")
+    return Paginator(jobs, JOBS_PAGE).get_page(page)
+
+
+KEYFRAMES_PAGE = 30
+
+
+@dataclass
+class KeyframePage:
+    items: list[Job]
+    number: int
+    has_next: bool
+    has_previous: bool
+
+
+def _finished_keyframes(studio: Studio | None):
+    return Job.objects.filter(studio=studio, kind=Job.Kind.KEYFRAME,
+                              state=Job.State.SUCCEEDED)
+
+
+def keyframes_of(studio: Studio | None, search: str = "", page: int = 1) -> KeyframePage:
+    """The studio's finished keyframes a shot may start or end on, newest first,
+    KEYFRAMES_PAGE a page; `search` keeps those whose prompt contains it."""
+    if studio is None:
+        return KeyframePage([], 1, False, False)
+    keyframes = _finished_keyframes(studio)
+    if search:
+        keyframes = keyframes.filter(params__prompt__icontains=search)
+    page = max(1, page)
+    offset = (page - 1) * KEYFRAMES_PAGE
+    found = list(keyframes.order_by("-created_at", "-id")[offset:offset + KEYFRAMES_PAGE + 1])
+    return KeyframePage(found[:KEYFRAMES_PAGE], page, len(found) > KEYFRAMES_PAGE, page > 1)
+
+
+def has_finished_keyframes(studio: Studio | None) -> bool:
+    return studio is not None and _finished_keyframes(studio).exists()
+
+
+def finished_keyframes(studio: Studio | None, job_ids) -> dict[str, Job]:
+    """Those of job_ids that are finished keyframes of the studio, by id; an id that is
+    not one (malformed, another studio's, unfinished, a shot) is left out."""
+    if studio is None:
+        return {}
+    valid = []
+    for job_id in filter(None, job_ids):
+        try:
+            valid.append(str(Job._meta.pk.to_python(job_id)))
+        except ValidationError:
+            continue
+    if not valid:
+        return {}
+    return {str(job.pk): job for job in _finished_keyframes(studio).filter(pk__in=valid)}
 
 
 def job_for_member_or_404(user: User, job_id) -> Job:

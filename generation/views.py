@@ -19,6 +19,7 @@ from creators.models import Episode, Studio
 from creators.queries import current_studio, membership_or_404
 from generation import credits, queries, services
 from generation.forms import GrantForm, KeyframeForm, ShotForm
+from generation.models import Job
 
 
 @login_required
@@ -29,23 +30,72 @@ def index(request: HttpRequest) -> HttpResponse:
     return redirect("generation:studio_jobs", slug=studio.slug)
 
 
+def _page_number(value, last: int = 10_000) -> int:
+    try:
+        return min(max(1, int(value)), last)
+    except (TypeError, ValueError):
+        return 1
+
+
+def _query(request: HttpRequest, *leaving_out: str) -> str:
+    """The page's query string without the named parameters (for links that set them)."""
+    query = request.GET.copy()
+    for name in leaving_out:
+        query.pop(name, None)
+    return query.urlencode()
+
+
+def _filter_links(request: HttpRequest, jobs_url: str, state: str) -> list[tuple]:
+    """(label, href, current) of each filter of the jobs page, "All" first; choosing one
+    goes to its first page."""
+    kept = _query(request, "page", "state")
+    links = []
+    for name in ("", *queries.JOB_FILTERS):
+        if not name:
+            label = _("All")
+        elif name == "running":
+            label = _("In progress")  # queued or running
+        else:
+            label = Job.State(name).label
+        query = "&".join(part for part in (kept, f"state={name}" if name else "") if part)
+        links.append((label, f"{jobs_url}?{query}" if query else jobs_url, name == state))
+    return links
+
+
 def _jobs_page(request: HttpRequest, studio: Studio, keyframe_form: KeyframeForm | None = None,
                shot_form: ShotForm | None = None, episode: Episode | None = None,
                status: int = 200) -> HttpResponse:
-    jobs = list(queries.jobs_of(studio, limit=50))
+    state = request.GET.get("state", "")
+    if state not in queries.JOB_FILTERS:
+        state = ""
+    page = queries.jobs_page(studio, state, request.GET.get("page"))
+    jobs = list(page)
     positions = queries.queue_positions()
     for job in jobs:
         job.position = positions.get(str(job.pk))
         job.output_list = queries.output_urls(job)
+    keyframe_search = request.GET.get("kf", "").strip()[:100]
+    jobs_url = reverse("generation:studio_jobs", args=[studio.slug])
     context = {
-        "studio": studio, "jobs": jobs, "balance": credits.balance(studio),
+        "studio": studio, "jobs": jobs, "page": page, "balance": credits.balance(studio),
         "keyframe_form": keyframe_form or KeyframeForm(),
-        "shot_form": shot_form or ShotForm(studio=studio), "episode": episode,
+        "shot_form": shot_form or ShotForm(
+            studio=studio, keyframe_search=keyframe_search,
+            keyframe_page=_page_number(request.GET.get("kf_page"))),
+        "episode": episode, "jobs_url": jobs_url, "state": state,
+        "keyframe_search": keyframe_search,
+        # Links and forms that change one part of the page keep the others as they are.
+        "filter_links": _filter_links(request, jobs_url, state),
+        "page_query": _query(request, "page"),
+        "keyframes_query": _query(request, "kf_page"),
+        "keyframe_search_keeps": [(k, v) for k, v in request.GET.items()
+                                  if k not in ("kf", "kf_page")],
+        # A new job is the newest: after submitting, the creator sees the first page.
+        "submit_back": jobs_url,
     }
     if request.method == "POST":
         # Served at a POST-only URL: the page's forms come back to where the creator was.
-        context["back_to"] = _next(request) or reverse("generation:studio_jobs",
-                                                       args=[studio.slug])
+        context["back_to"] = _next(request) or jobs_url
     return render(request, "generation/jobs.html", context, status=status)
 
 
