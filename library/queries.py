@@ -59,16 +59,23 @@ def search_ips(*, title: str = "", author: str = "", tag: str = "", kind: str = 
     page = max(1, page)
     size = conf.PAGE_SIZE
     offset = (page - 1) * size
-    # One scan serves both the page and the capped count: the matching ids, newest first,
-    # up to the cap (or to the end of this page when it lies beyond the cap).
-    limit = max(conf.COUNT_CAP + 1, offset + size + 1)
-    ids = list(qs.order_by("-id").values_list("id", flat=True)[:limit])
-    page_ids = ids[offset:offset + size]
+    # Within the cap one scan serves both the page and the capped count: the matching ids,
+    # newest first, up to the cap. A page beyond it is read by the database's own offset,
+    # so a deep page brings its 25 ids to Python, not the hundreds of thousands before it.
+    ordered = qs.order_by("-id").values_list("id", flat=True)
+    ids = list(ordered[:conf.COUNT_CAP + 1])
+    if offset + size + 1 <= len(ids):
+        page_ids, has_next = ids[offset:offset + size], len(ids) > offset + size
+    elif len(ids) <= conf.COUNT_CAP:  # everything matching is in ids
+        page_ids, has_next = ids[offset:offset + size], False
+    else:
+        deep = list(ordered[offset:offset + size + 1])
+        page_ids, has_next = deep[:size], len(deep) > size
     by_id = IP.objects.select_related("rights_holder").prefetch_related("tags").in_bulk(
         page_ids)
     return SearchPage(
         items=[by_id[pk] for pk in page_ids], number=page,
-        has_next=len(ids) > offset + size, has_previous=page > 1,
+        has_next=has_next, has_previous=page > 1,
         count=min(len(ids), conf.COUNT_CAP), count_capped=len(ids) > conf.COUNT_CAP,
     )
 
