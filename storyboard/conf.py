@@ -23,3 +23,8 @@ AUDIO_MAX_SECONDS = VIDEO_MAX_SECONDS
 # and a series' characters (each shot's form lists them all).
 SHOTS_MAX = env_int("STORYBOARD_SHOTS_MAX", 200)
 CHARACTERS_MAX = env_int("STORYBOARD_CHARACTERS_MAX", 50)
+# How many reference pictures a character may hold (its oldest one conditions keyframes).
+REFERENCES_MAX = env_int("STORYBOARD_REFERENCES_MAX", 5)
+
+# Episodes per page of the storyboard index.
+INDEX_PAGE_SIZE = env_int("STORYBOARD_INDEX_PAGE_SIZE", 50)

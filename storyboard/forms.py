@@ -11,6 +11,7 @@ from storyboard.models import (
     REFERENCE_STRENGTH_MIN,
     Camera,
     Character,
+    ReferenceImage,
 )
 
 # What a shot's text may hold: a prompt and a description go into every keyframe prompt of
@@ -51,6 +52,25 @@ class CharacterForm(forms.Form):
     description = forms.CharField(label=_("Description"), required=False,
                                   max_length=DESCRIPTION_MAX_CHARS, widget=forms.Textarea(attrs={"rows": 2}))
     reference = forms.ImageField(label=_("Reference image"), required=False)
+
+
+class CharacterEditForm(CharacterForm):
+    """The character's name, description and pictures: one picture more, and any of its
+    own to remove."""
+    remove = forms.ModelMultipleChoiceField(
+        label=_("Remove"), required=False, queryset=ReferenceImage.objects.none(),
+        widget=forms.CheckboxSelectMultiple)
+
+    field_order = ["name", "description", "remove", "reference"]
+
+    def __init__(self, *args, character: Character, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["reference"].label = _("Add a reference picture")
+        self.fields["remove"].queryset = character.references.order_by("created_at", "pk")
+
+    def removed_ids(self) -> set[str]:
+        """The pictures ticked for removal, as the page sends them back."""
+        return {str(value) for value in (self["remove"].value() or [])}
 
 
 class EditForm(forms.Form):

@@ -2,12 +2,15 @@
 otherwise, never a hint)."""
 
 from django.conf import settings
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, Prefetch
 from django.shortcuts import get_object_or_404
 
 from creators.models import Episode, Series, User
 from creators.queries import episode_or_404, membership_or_404, series_or_404
 from generation.models import Job
-from storyboard.models import Assembly, Character, Shot, Storyboard
+from storyboard import conf
+from storyboard.models import Assembly, Character, ReferenceImage, Shot, Storyboard
 
 
 def board_or_404(user: User, slug: str, ref: str, create: bool = True):
@@ -33,13 +36,32 @@ def character_series_or_404(user: User, slug: str, series_slug: str):
     return membership, series_or_404(membership.studio, series_slug)
 
 
+def character_or_404(user: User, slug: str, series_slug: str, character_id: int):
+    """(membership, series, character): a character of the studio's series named in the
+    address, 404 for any other (another series', another studio's)."""
+    membership, series = character_series_or_404(user, slug, series_slug)
+    character = get_object_or_404(Character.objects.select_related("series__studio"),
+                                  series=series, pk=character_id)
+    return membership, series, character
+
+
 def characters_of(series: Series):
-    return Character.objects.filter(series=series).prefetch_related("references")
+    """The series' characters with their pictures and how many shots name each (what
+    deleting one would unlink)."""
+    return (Character.objects.filter(series=series)
+            .annotate(shot_count=Count("shots", distinct=True))
+            .prefetch_related(Prefetch(  # in the order keyframes use them: the first counts
+                "references", queryset=ReferenceImage.objects.order_by("created_at", "pk"))))
 
 
-def boards_of(studios) -> list[Episode]:
-    return list(Episode.objects.filter(series__studio__in=studios)
-                .select_related("series__studio").order_by("series__title", "number")[:200])
+def boards_of(studios, page=1) -> Page:
+    """One page of the studios' episodes, by series then number (the primary keys break
+    ties, so no episode falls between two pages); a page number that is not one reads as
+    the first page, one past the end as the last."""
+    episodes = (Episode.objects.filter(series__studio__in=studios)
+                .select_related("series__studio")
+                .order_by("series__title", "series_id", "number", "pk"))
+    return Paginator(episodes, conf.INDEX_PAGE_SIZE).get_page(page)
 
 
 def _url(job: Job, index: int = 0) -> str:

@@ -116,10 +116,11 @@ def create_character(series: Series, name: str, description: str = "",
     """The character with its reference pictures, or nothing at all: every picture is
     checked before the character is saved."""
     _check_character_room(series)
+    references = list(references)
+    _check_reference_room(len(references))
     pictures = [_checked_image(upload) for upload in references]
     name = name.strip()
-    taken = StoryboardError(_("This series already has a character named %(name)s.")
-                            % {"name": name}, field="name")
+    taken = _name_taken(name)
     if Character.objects.filter(series=series, name=name).exists():
         raise taken
     try:
@@ -136,6 +137,11 @@ def create_character(series: Series, name: str, description: str = "",
     return character
 
 
+def _name_taken(name: str) -> StoryboardError:
+    return StoryboardError(_("This series already has a character named %(name)s.")
+                           % {"name": name}, field="name")
+
+
 def _check_character_room(series: Series) -> None:
     """A series holds at most conf.CHARACTERS_MAX characters."""
     if Character.objects.filter(series=series).count() >= conf.CHARACTERS_MAX:
@@ -144,8 +150,89 @@ def _check_character_room(series: Series) -> None:
               "a shot can reuse one of them instead.") % {"max": conf.CHARACTERS_MAX})
 
 
+def _check_reference_room(count: int) -> None:
+    """A character holds at most conf.REFERENCES_MAX reference pictures."""
+    if count > conf.REFERENCES_MAX:
+        raise StoryboardError(
+            _("A character has at most %(max)s reference pictures; remove one before "
+              "adding another.") % {"max": conf.REFERENCES_MAX}, field="reference")
+
+
 def add_reference(character: Character, upload) -> ReferenceImage:
-    return ReferenceImage.objects.create(character=character, image=_checked_image(upload))
+    """One more picture of the character, checked by its content, within the cap."""
+    picture = _checked_image(upload)
+    with transaction.atomic():
+        Character.objects.select_for_update().get(pk=character.pk)
+        _check_reference_room(character.references.count() + 1)
+        return ReferenceImage.objects.create(character=character, image=picture)
+
+
+def update_character(character: Character, name: str, description: str = "",
+                     add=(), remove=()) -> Character:
+    """A new name, description and set of reference pictures (`add` uploads, `remove`
+    pictures of this character), all or nothing, with creation's checks. Nothing made
+    before changes: a keyframe job keeps the prompt and the picture (path and hash) it was
+    made from, and an assembly its own snapshot of those, so a series' character may change
+    while one of its episodes is with review. A removed picture's file stays while a job
+    names it."""
+    pictures = [_checked_image(upload) for upload in add]
+    name = name.strip()
+    taken = _name_taken(name)
+    if Character.objects.filter(series_id=character.series_id, name=name).exclude(
+            pk=character.pk).exists():
+        raise taken
+    try:
+        with transaction.atomic():
+            locked = _locked_character(character)
+            gone = list(locked.references.filter(pk__in=[r.pk for r in remove]))
+            _check_reference_room(locked.references.count() - len(gone) + len(pictures))
+            locked.name, locked.description = name, description.strip()
+            locked.save(update_fields=["name", "description"])
+            files = [reference.image.name for reference in gone]
+            ReferenceImage.objects.filter(pk__in=[r.pk for r in gone]).delete()
+            for picture in pictures:
+                ReferenceImage.objects.create(character=locked, image=picture)
+            studio_id = locked.series.studio_id
+            transaction.on_commit(lambda: _discard_unused(studio_id, files))
+    except IntegrityError:  # the same name saved at the same moment
+        raise taken from None
+    return locked
+
+
+def delete_character(character: Character) -> int:
+    """The character and its pictures; its shots stay, no longer naming it (their text,
+    keyframes and clips are theirs). Returns how many shots named it."""
+    with transaction.atomic():
+        locked = _locked_character(character)
+        shots = locked.shots.count()
+        files = list(locked.references.values_list("image", flat=True))
+        studio_id = locked.series.studio_id
+        locked.delete()  # the shots' links to it go with it
+        transaction.on_commit(lambda: _discard_unused(studio_id, files))
+    return shots
+
+
+def _locked_character(character: Character) -> Character:
+    locked = Character.objects.select_for_update().filter(pk=character.pk).first()
+    if locked is None:
+        raise StoryboardError(_("This character was deleted meanwhile."))
+    return locked
+
+
+def _discard_unused(studio_id: int, names: list[str]) -> None:
+    """Deletes the files of removed reference pictures that no job was made from: a job's
+    parameters and provenance (and so an assembly's snapshot) record its picture's path
+    and hash, and a queued job or a re-run reads that file."""
+    jobs = Job.objects.filter(studio_id=studio_id)
+    for name in names:
+        if not name or jobs.filter(params__reference_image=name).exists():
+            continue
+        if ReferenceImage.objects.filter(image=name).exists():
+            continue
+        try:
+            ReferenceImage._meta.get_field("image").storage.delete(name)
+        except OSError:  # a file already gone is gone
+            log.warning("could not delete reference picture %s", name)
 
 
 # --- Storyboard and shots ---------------------------------------------------------------

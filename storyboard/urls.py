@@ -8,11 +8,14 @@ app_name = "storyboard"
 
 E = "<slug:slug>/episodes/<str:ref>/"
 S = E + "shots/<int:shot_id>/"
+C = "<slug:slug>/series/<slug:series_slug>/characters/<int:character_id>/"
 
 urlpatterns = [
     path("", views.index, name="index"),
     path("<slug:slug>/series/<slug:series_slug>/characters/", views.characters,
          name="characters"),
+    path(C, views.character_edit, name="character_edit"),
+    path(C + "delete/", views.character_delete, name="character_delete"),
     path(E, views.board, name="board"),
     path(E + "state/", views.board_state, name="state"),
     path(E + "shots/", views.shot_add, name="shot_add"),

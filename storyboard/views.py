@@ -10,11 +10,12 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from creators.queries import studios_of
 from storyboard import conf, queries, services
-from storyboard.forms import AudioForm, CharacterForm, EditForm, ShotForm
+from storyboard.forms import AudioForm, CharacterEditForm, CharacterForm, EditForm, ShotForm
 
 
 def _back(slug: str, ref: str, anchor: str = "") -> HttpResponse:
@@ -55,8 +56,8 @@ def board_action(view):
 @login_required
 @require_GET
 def index(request: HttpRequest) -> HttpResponse:
-    return render(request, "storyboard/index.html",
-                  {"episodes": queries.boards_of(studios_of(request.user))})
+    page = queries.boards_of(studios_of(request.user), request.GET.get("page"))
+    return render(request, "storyboard/index.html", {"episodes": page, "page": page})
 
 
 def _board_page(request: HttpRequest, membership, board, new_shot: ShotForm | None = None,
@@ -70,7 +71,10 @@ def _board_page(request: HttpRequest, membership, board, new_shot: ShotForm | No
     episode = board.episode
     series = episode.series
     page = queries.board_page(board)
+    editable = episode.status in EDITABLE_STATUSES
     for row in page["rows"]:
+        if not editable:  # a locked storyboard reads as text: no form to fill
+            continue
         shot = row["shot"]
         row["edit_form"] = edit[1] if edit is not None and edit[0].pk == shot.pk else EditForm()
         if shot_form is not None and shot_form.prefix == f"s{shot.pk}":
@@ -86,7 +90,7 @@ def _board_page(request: HttpRequest, membership, board, new_shot: ShotForm | No
         "new_shot": new_shot or ShotForm(series=series, prefix="new"),
         "audio_form": audio_form if audio_form is not None else AudioForm(),
         "characters": queries.characters_of(series),
-        "editable": episode.status in EDITABLE_STATUSES,
+        "editable": editable,
         "missing": missing_text(episode),
     }, status=status)
 
@@ -258,3 +262,58 @@ def characters(request: HttpRequest, slug: str, series_slug: str) -> HttpRespons
         "characters": queries.characters_of(series), "form": form,
         "episodes": series.episodes.all(),
     }, status=400 if form.errors else 200)
+
+
+def _to_characters(slug: str, series_slug: str) -> HttpResponse:
+    return redirect("storyboard:characters", slug=slug, series_slug=series_slug)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def character_edit(request: HttpRequest, slug: str, series_slug: str,
+                   character_id: int) -> HttpResponse:
+    membership, series, character = queries.character_or_404(request.user, slug, series_slug,
+                                                             character_id)
+    form = CharacterEditForm(request.POST or None, request.FILES or None, character=character,
+                             initial={"name": character.name,
+                                      "description": character.description})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.update_character(
+                character, data["name"], data["description"],
+                add=[data["reference"]] if data.get("reference") else [],
+                remove=data["remove"])
+        except services.StoryboardError as error:
+            form.add_error(error.field, str(error))
+        else:
+            messages.success(request, _("Character saved."))
+            return _to_characters(slug, series_slug)
+    return render(request, "storyboard/character_edit.html", {
+        "studio": membership.studio, "membership": membership, "series": series,
+        "character": character, "form": form, "removing": form.removed_ids(),
+        "pictures": form.fields["remove"].queryset,
+        "shot_count": character.shots.count(),
+    }, status=400 if form.errors else 200)
+
+
+@login_required
+@require_POST
+def character_delete(request: HttpRequest, slug: str, series_slug: str,
+                     character_id: int) -> HttpResponse:
+    _membership, _series, character = queries.character_or_404(request.user, slug,
+                                                               series_slug, character_id)
+    name = character.name
+    try:
+        shots = services.delete_character(character)
+    except services.StoryboardError as error:
+        messages.error(request, str(error))
+    else:
+        if shots:
+            messages.success(request, ngettext(
+                "Character %(name)s deleted; %(n)s shot no longer names it.",
+                "Character %(name)s deleted; %(n)s shots no longer name it.",
+                shots) % {"name": name, "n": shots})
+        else:
+            messages.success(request, _("Character %(name)s deleted.") % {"name": name})
+    return _to_characters(slug, series_slug)
