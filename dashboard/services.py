@@ -136,6 +136,10 @@ def decide_payout(payout_id: int, user: User, approve: bool,
     if Payout.objects.filter(pk=payout_id, requested_by=user).exists():
         # Whoever asked never decides, even after leaving the studio they asked for.
         raise PayoutError(_("You requested this payout: another finance user decides it."))
+    if approve and day is not None and day > timezone.localdate():
+        # The day the money was sent: a year typed wrong would put it in the books ahead.
+        raise PayoutError(_("The payout day %(day)s is in the future: enter the day the "
+                            "money was sent, today or earlier.") % {"day": day.isoformat()})
     state = Payout.State.APPROVED if approve else Payout.State.REJECTED
     with transaction.atomic():
         claimed = Payout.objects.filter(pk=payout_id, state=Payout.State.REQUESTED).update(

@@ -79,6 +79,9 @@ def drill(request, slug, period):
         period_bounds(period)  # /periods/abc/ is no period: not a page of zeros
     except RevenueError:
         raise Http404 from None
+    wanted = request.GET.get("series", "")
+    if wanted and not Series.objects.filter(studio=m.studio, slug=wanted).exists():
+        raise Http404  # ?series=nope is no series: not a page of zeros
     d = queries.drill(m.studio, period, request.GET.get("series", ""),
                       request.GET.get("episode", ""), request.GET.get("page"))
     return render(request, "dashboard/drill.html", {"studio": m.studio, "d": d})

@@ -175,10 +175,14 @@
       status.appendChild(again);
     }
   }
-  function load(days) {
+  var drawn = null;  // the range the charts show
+  function press(days) {
     document.querySelectorAll("[data-days]").forEach(function (b) {
       b.setAttribute("aria-pressed", String(b.dataset.days === String(days)));
     });
+  }
+  function load(days) {
+    press(days);
     root.setAttribute("aria-busy", "true");
     say(L.lLoading);
     fetch(root.dataset.url + "?days=" + days, {credentials: "same-origin"})
@@ -188,9 +192,13 @@
       })
       .then(function (d) {
         draw(d);
+        drawn = days;
         say(d.daily.some(function (r) { return Number(r.revenue) !== 0; }) ? "" : L.lEmpty);
       })
-      .catch(function () { say(L.lFailed, days); })
+      .catch(function () {
+        if (drawn !== null) press(drawn);  // the charts still show the range drawn before
+        say(L.lFailed, days);
+      })
       .then(function () { root.removeAttribute("aria-busy"); });
   }
   document.querySelectorAll("[data-days]").forEach(function (b) {

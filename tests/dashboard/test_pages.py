@@ -155,3 +155,7 @@ def test_the_drill_down_reaches_every_line_a_page_at_a_time(client, settled, mon
     assert "Lines 51–60 of 60" in body and 'rel="next"' not in body
     one = client.get(url, {"series": "sword", "page": "2"}).content.decode()
     assert "Lines 26–30 of 30" in one and 'href="?series=sword&amp;page=1"' in one
+    # Paged above the list too; a filtered view leads back and says which cards are whole.
+    assert 'data-testid="drill-pages-top"' in one and 'data-testid="all-lines"' in one
+    assert "Incentives (whole period)" in one
+    assert client.get(url, {"series": "nope"}).status_code == 404

@@ -279,3 +279,19 @@ def test_a_decision_on_a_request_decided_meanwhile_is_said_at_the_top(client, fu
     page = decide_on_the_page(client, payout, "2026-12-01")
     assert "already decided" in page
     assert payout.state == "rejected"
+
+
+def test_a_payout_day_in_the_future_is_refused(client, funded, owner):
+    """A year typed wrong (2030 for 2026) went into the ledger without a question."""
+    from django.utils import timezone
+
+    payout, _ = request_payout(funded, owner, "300.00", "k1")
+    ahead = (timezone.localdate() + datetime.timedelta(days=1)).isoformat()
+    page = decide_on_the_page(client, payout, ahead)
+    assert "is in the future" in page and payout.state == "requested"
+    assert not LedgerEntry.objects.filter(kind="payout").exists()
+    today = timezone.localdate().isoformat()
+    approved = client.post(reverse("dashboard:decide", args=[payout.pk]),
+                           {"decision": "approve", "day": today}, follow=True,
+                           HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "posted on " + today in approved

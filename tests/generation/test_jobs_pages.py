@@ -156,3 +156,11 @@ def test_only_the_pages_own_unfinished_jobs_are_watched_live(owner_client, studi
 
     assert re.findall(r'data-job-id="([^"]+)"[^>]*data-live="1"', first) == [str(newest.pk)]
     assert re.findall(r'data-job-id="([^"]+)"[^>]*data-live="1"', second) == [str(oldest.pk)]
+
+
+def test_a_jobs_price_reads_with_the_right_plural(owner_client, studio):
+    one, = make_jobs(studio, 1)
+    two, = make_jobs(studio, 1, start=1)
+    Job.objects.filter(pk=two.pk).update(price=2)
+    page = owner_client.get(JOBS).content.decode()
+    assert "· 1 credit</p>" in page and "· 2 credits</p>" in page and "1 credits" not in page

@@ -74,3 +74,11 @@ def test_a_valid_search_shows_no_refusal(client, shelf):
     response, titles = _search(client, title="Dragon", author="Ann", page="1")
     assert titles == ["Dragon King"]
     assert 'role="alert"' not in response.content.decode()
+
+
+def test_a_page_past_the_end_leads_back_to_the_first(client, shelf):
+    """?page=99 said "3 IPs" and "no IP matches" at once, with only a Previous link to the
+    equally empty page 98."""
+    page = _search(client, kind="comic", page="99")[0].content.decode()
+    assert 'data-testid="past-the-end"' in page and "No IP matches." not in page
+    assert 'href="?kind=comic"' in page and 'rel="prev"' not in page
