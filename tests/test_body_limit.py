@@ -30,8 +30,11 @@ def exchange(server, head: bytes, parts) -> tuple[int, bytes, float]:
         except (BrokenPipeError, ConnectionResetError):
             pass
         data = b""
-        while b"\r\n\r\n" not in data or len(data) < 12:
-            more = sock.recv(65536)
+        while True:  # to the end: the server closes the connection after its answer
+            try:
+                more = sock.recv(65536)
+            except (TimeoutError, ConnectionResetError):
+                break
             if not more:
                 break
             data += more
