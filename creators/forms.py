@@ -82,7 +82,9 @@ class PayoutForm(forms.Form):
 
 
 class NewStudioForm(forms.Form):
-    name = forms.CharField(label=_("Studio name"), max_length=120)
+    name = forms.CharField(label=_("Studio name"), max_length=120, error_messages={
+        "max_length": _("A studio name has at most %(limit_value)d characters (this one has "
+                        "%(show_value)d).")})
 
 
 class InviteForm(forms.Form):

@@ -115,13 +115,24 @@ def _back(request: HttpRequest, studio: Studio):
     return redirect(_next(request) or reverse("generation:studio_jobs", args=[studio.slug]))
 
 
+def _short_of_credits(studio: Studio) -> str:
+    """The refusal, with what the studio has and where credits come from."""
+    from generation import credits
+
+    n = credits.balance(studio)
+    return ngettext("Not enough credits for this job: the studio has %(n)s credit left. "
+                    "Credits are granted by the platform's staff.",
+                    "Not enough credits for this job: the studio has %(n)s credits left. "
+                    "Credits are granted by the platform's staff.", n) % {"n": n}
+
+
 def _submit(request, studio, form, model_key, episode=None) -> bool:
     """Queues the form's job; False, with the reason on the form, when it is refused."""
     try:
         job = services.submit_job(studio, request.user, model_key, form.params(),
                                   episode=episode)
     except services.InsufficientCredits:
-        form.add_error(None, _("Not enough credits for this job."))
+        form.add_error(None, _short_of_credits(studio))
         return False
     except services.JobError as exc:
         form.add_error(None, str(exc))
@@ -188,7 +199,7 @@ def rerun(request: HttpRequest, job_id) -> HttpResponse:
     try:
         services.rerun_job(job, request.user)
     except services.InsufficientCredits:
-        messages.error(request, _("Not enough credits for this job."))
+        messages.error(request, _short_of_credits(job.studio))
     except services.JobError as exc:
         messages.error(request, str(exc))
     else:

@@ -34,3 +34,18 @@ def open_for_work(episode) -> bool:
     from creators.services import EDITABLE_STATUSES
 
     return episode.status in EDITABLE_STATUSES
+
+
+@register.filter
+def model_label(key: str) -> str:
+    """A model's name in the reader's language, as the forms offer it; its key when the
+    registry no longer knows it (a job of a model since removed)."""
+    from django.utils.translation import gettext
+
+    from generation import registry
+
+    try:
+        spec = registry.get(key)
+    except KeyError:
+        return key
+    return gettext(spec.label) if spec.label else key

@@ -193,7 +193,9 @@
       .then(function (d) {
         draw(d);
         drawn = days;
-        say(d.daily.some(function (r) { return Number(r.revenue) !== 0; }) ? "" : L.lEmpty);
+        var any = d.daily.some(function (r) { return Number(r.revenue) !== 0; });
+        root.classList.toggle("empty", !any);  // no axes of ¥0.00 and header-only tables
+        say(any ? "" : L.lEmpty);
       })
       .catch(function () {
         if (drawn !== null) press(drawn);  // the charts still show the range drawn before

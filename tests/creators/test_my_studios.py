@@ -49,6 +49,7 @@ def test_a_bad_name_is_refused_beside_the_field_and_kept(client, owner, studio):
     long = "长" * 121
     refused = client.post(reverse("studios"), {"name": long}).content.decode()
     assert 'class="field has-error"' in refused and f'value="{long}"' in refused
+    assert "工作室名称最多 120 个字符（当前 121 个）。" in refused
     assert Studio.objects.count() == before
 
 

@@ -88,9 +88,10 @@ def test_the_charts_say_when_they_are_empty_or_failed_and_can_try_again(
     browser_login(page.context, owner, base)
     page.context.add_cookies([{"name": "django_language", "value": "en", "url": base}])
     page.goto(f"{base}/dashboard/dawn/")
-    page.wait_for_selector("#charts[data-ready]")
+    page.wait_for_selector("#charts[data-ready]", state="attached")
     status = page.get_by_test_id("charts-status")
     assert "No revenue in these days yet" in status.inner_text()
+    assert not page.locator("#chart-daily").is_visible()  # no axes of ¥0.00
     buttons = page.locator("[data-days]")
     assert buttons.first.get_attribute("aria-pressed") in ("true", "false")
     failing = {"on": True}

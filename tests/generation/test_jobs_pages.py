@@ -164,3 +164,5 @@ def test_a_jobs_price_reads_with_the_right_plural(owner_client, studio):
     Job.objects.filter(pk=two.pk).update(price=2)
     page = owner_client.get(JOBS).content.decode()
     assert "· 1 credit</p>" in page and "· 2 credits</p>" in page and "1 credits" not in page
+    # The model by the name the form offers, not its key.
+    assert '<span title="tiny-keyframe">Tiny keyframe (random weights: noise)</span>' in page

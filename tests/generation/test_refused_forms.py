@@ -40,7 +40,8 @@ def test_a_refused_job_comes_back_with_the_prompt_and_the_reason(owner_client, s
 
     assert response.status_code == 400
     page = response.content.decode()
-    assert PROMPT in page and "Not enough credits for this job." in page
+    assert PROMPT in page and "Not enough credits for this job: the studio has 0 credits left." in page
+    assert "granted by the platform&#x27;s staff" in page
     assert not Job.objects.exists()
 
 

@@ -293,4 +293,4 @@ def test_the_search_counts_one_ip_in_the_singular(client, holder, ip):
     text = client.get(reverse("library:index")).content.decode()
     assert "<p class=\"muted\" data-count>2 IPs</p>" in text
     text = logged_in(client, holder, "zh-hans").get(reverse("library:index")).content.decode()
-    assert "<p class=\"muted\" data-count>2 个IP</p>" in text
+    assert "<p class=\"muted\" data-count>2 个 IP</p>" in text
