@@ -3,6 +3,7 @@ staff credit grant. Thin: services do the work, queries read. A refused submissi
 back as the jobs page with the form as it was typed and the reasons beside it."""
 
 import json
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
@@ -111,8 +112,16 @@ def _next(request: HttpRequest) -> str:
     return ""
 
 
-def _back(request: HttpRequest, studio: Studio):
-    return redirect(_next(request) or reverse("generation:studio_jobs", args=[studio.slug]))
+def _back(request: HttpRequest, studio: Studio, to_first_page: bool = False):
+    """Back where the creator was; with to_first_page, a jobs page's first page (its
+    filter kept), where a job just queued is listed."""
+    jobs = reverse("generation:studio_jobs", args=[studio.slug])
+    target = _next(request) or jobs
+    if to_first_page and urlsplit(target).path == jobs:
+        parts = urlsplit(target)
+        kept = [(k, v) for k, v in parse_qsl(parts.query) if k != "page"]
+        target = urlunsplit(parts._replace(query=urlencode(kept)))
+    return redirect(target)
 
 
 def _short_of_credits(studio: Studio) -> str:
@@ -204,7 +213,7 @@ def rerun(request: HttpRequest, job_id) -> HttpResponse:
         messages.error(request, str(exc))
     else:
         messages.success(request, _("Queued again with the same seed."))
-    return _back(request, job.studio)
+    return _back(request, job.studio, to_first_page=True)
 
 
 @staff_member_required

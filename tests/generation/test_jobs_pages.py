@@ -166,3 +166,20 @@ def test_a_jobs_price_reads_with_the_right_plural(owner_client, studio):
     assert "· 1 credit</p>" in page and "· 2 credits</p>" in page and "1 credits" not in page
     # The model by the name the form offers, not its key.
     assert '<span title="tiny-keyframe">Tiny keyframe (random weights: noise)</span>' in page
+
+
+def test_a_rerun_from_a_later_page_lands_where_the_new_job_is(owner_client, studio):
+    """It came back to page 2 while the job it queued was first on page 1."""
+    from generation import credits
+
+    credits.grant(studio, 100, note="t")
+    jobs = make_jobs(studio, 55)
+    oldest = jobs[0]
+    Job.objects.filter(pk=oldest.pk).update(params={"prompt": "JOB-0000", "seed": 1,
+                                                    "steps": 2, "width": 64, "height": 64})
+    back = owner_client.post(reverse("generation:rerun", args=[oldest.pk]),
+                             {"next": f"{JOBS}?state=succeeded&page=2"})
+    assert back.status_code == 302 and back["Location"] == f"{JOBS}?state=succeeded"
+    cancel = owner_client.post(reverse("generation:cancel", args=[oldest.pk]),
+                               {"next": f"{JOBS}?page=2"})
+    assert cancel["Location"] == f"{JOBS}?page=2"  # cancelling stays where it was
