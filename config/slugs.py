@@ -6,6 +6,7 @@ import functools
 import re
 import secrets
 
+from django.core.signals import setting_changed
 from django.db import models
 from django.utils.text import slugify
 
@@ -56,6 +57,14 @@ def readable_slug(text: str, fallback: str, max_length: int = 60) -> str:
     # not Han comes back as typed and slugify lowers it.
     spelled = " ".join(lazy_pinyin(text or ""))
     return slugify(spelled, allow_unicode=False)[:max_length].strip("-") or fallback
+
+
+def _urls_changed(setting, **kwargs):
+    if setting == "ROOT_URLCONF":  # a test that swaps the URLs reads their words afresh
+        reserved_slugs.cache_clear()
+
+
+setting_changed.connect(_urls_changed, dispatch_uid="config.slugs.reserved")
 
 
 def unique_slug(model: type[models.Model], text: str, fallback: str,

@@ -818,27 +818,39 @@ def _audio_suffix(path: Path) -> str:
     return suffix
 
 
-def set_audio(board: Storyboard, upload) -> Storyboard:
-    """The voice/music track; refused unless PyAV finds and decodes an audio stream in a
-    container it knows, no longer than an episode and no bigger than
-    conf.AUDIO_MAX_BYTES, and stored under a name of ours with that container's suffix."""
-    check_editable(board)
+def _check_no_assembly_running(board: Storyboard) -> None:
     if board.assemblies.filter(state__in=[Assembly.State.QUEUED,
                                           Assembly.State.RUNNING]).exists():
         # The assembly mixes the track it was started with; that file stays until it ends.
         raise StoryboardError(_("An assembly of this episode is running with the current "
                                 "track; change the track when it has finished."),
                               field="audio")
+
+
+def set_audio(board: Storyboard, upload) -> Storyboard:
+    """The voice/music track; refused unless PyAV finds and decodes an audio stream in a
+    container it knows, no longer than an episode and no bigger than
+    conf.AUDIO_MAX_BYTES, and stored under a name of ours with that container's suffix."""
+    check_editable(board)
+    _check_no_assembly_running(board)
     if upload.size > conf.AUDIO_MAX_BYTES:
         raise StoryboardError(_("The track is %(size)s; the most allowed is %(max)s.")
                               % {"size": filesizeformat(upload.size),
                                  "max": filesizeformat(conf.AUDIO_MAX_BYTES)}, field="audio")
     with _on_disk(upload) as path:
         suffix = _audio_suffix(path)
-    old = board.audio.name if board.audio else ""
     track = _stored_as(upload, board.episode.ref, suffix)
-    board.audio.save(track.name, track, save=False)
-    board.save(update_fields=["audio"])
-    if old and old != board.audio.name:
-        board.audio.storage.delete(old)
+    with transaction.atomic():
+        # Under the lock start_assembly takes: an assembly starting meanwhile either sees
+        # the new track or keeps this one from being replaced under it; and the episode
+        # may have been submitted while the file was checked.
+        locked = Storyboard.objects.select_for_update().get(pk=board.pk)
+        check_editable(locked)
+        _check_no_assembly_running(locked)
+        old = locked.audio.name if locked.audio else ""
+        locked.audio.save(track.name, track, save=False)
+        locked.save(update_fields=["audio"])
+    if old and old != locked.audio.name:
+        locked.audio.storage.delete(old)
+    board.audio = locked.audio
     return board

@@ -79,3 +79,11 @@ def test_a_slug_is_never_a_word_the_urls_use_in_its_place(client, owner, studio)
     assert own.slug != "holder"
     page = client.get(reverse("dashboard:studio", args=[own.slug]))
     assert page.status_code == 200 and page.context["studio"] == own
+
+
+def test_the_reserved_words_follow_the_urls_a_test_swaps_in(settings):
+    from config.slugs import reserved_slugs
+
+    assert "special" not in reserved_slugs()
+    settings.ROOT_URLCONF = "tests.creators.reserved_urls"
+    assert reserved_slugs() == frozenset({"special"})
