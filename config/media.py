@@ -82,9 +82,23 @@ def may_see(user, path: str) -> bool:
     studio_id = _studio_of(path)
     if studio_id is None:
         return False
-    if path.startswith("episodes/") and (user.is_staff or user.is_reviewer):
+    if path.startswith("episodes/") and user.is_staff:
         return True
+    if path.startswith("episodes/") and user.is_reviewer and _ever_submitted(path):
+        return True  # what review is asked to see, not a studio's unsubmitted drafts
     return is_member(user, studio_id)
+
+
+def _ever_submitted(path: str) -> bool:
+    """Whether the episode holding this file has gone to review at least once (a draft is
+    the studio's own until then)."""
+    from django.db.models import Q
+
+    from creators.models import Episode
+
+    return (Episode.objects.filter(Q(video=path) | Q(cover=path) | Q(poster=path)
+                                   | Q(preview=path))
+            .exclude(status=Episode.Status.DRAFT).exists())
 
 
 def byte_range(header: str, size: int) -> tuple[int, int] | None:

@@ -37,8 +37,16 @@ def test_episode_files_are_for_the_studio_and_reviewers(client, studio, owner, o
     response = client.get(url)
     assert response.status_code == 200
     assert b"".join(response.streaming_content) == b"video"
-    client.force_login(make_user("rev", is_reviewer=True, is_creator=False))
+    reviewer = make_user("rev", is_reviewer=True, is_creator=False)
+    client.force_login(reviewer)
+    assert client.get(url).status_code == 404  # a draft never submitted is the studio's own
+    client.force_login(make_user("ops", is_staff=True))
     assert client.get(url).status_code == 200
+    Episode.objects.filter(pk=episode.pk).update(status=Episode.Status.SUBMITTED)
+    client.force_login(reviewer)
+    assert client.get(url).status_code == 200
+    Episode.objects.filter(pk=episode.pk).update(status=Episode.Status.CHANGES_REQUESTED)
+    assert client.get(url).status_code == 200  # review asked for changes: still review's
     client.force_login(outsider)
     assert client.get(url).status_code == 404
 
