@@ -115,6 +115,17 @@ def approve_episode(episode: Episode, grade: str, category: str | None, publish_
     if series.license_id:
         assert_license_usable(series.studio, series.license, publish_on)
     if category and category != series.category:
+        # The category prices every line of the series (DOMAIN.md): once another of its
+        # episodes is published or earns, the confirmed one stays (as update_series keeps).
+        from django.db.models import Q
+
+        if Episode.objects.filter(Q(published_on__isnull=False) | Q(revenue_lines__isnull=False),
+                                  series_id=series.pk).exclude(pk=episode.pk).exists():
+            raise ValidationError(
+                _("The series already has published episodes priced by its category "
+                  "%(category)s; a correction would reprice them all. Approve with that "
+                  "category, or ask the studio to start a new series.")
+                % {"category": series.get_category_display()})
         series.category = category
         series.save(update_fields=["category"])
     return _move(

@@ -27,3 +27,6 @@ HOOK_MAX_CHARS = env_int("REVIEW_HOOK_MAX_CHARS", 24)
 # The longest note a reviewer may write with a decision (checked by the forms and again
 # by the services, so no caller stores a longer one).
 NOTE_MAX_CHARS = env_int("REVIEW_NOTE_MAX_CHARS", 2000)
+# How far ahead a publish day may be set: the minimum guarantee waits for it, so a year
+# typed wrong (2099) would hold the studio's advance back for good.
+PUBLISH_AHEAD_DAYS = env_int("REVIEW_PUBLISH_AHEAD_DAYS", 180)

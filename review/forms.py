@@ -1,5 +1,7 @@
 """Forms of the review pages: queue filters and the three decisions."""
 
+import datetime
+
 from django import forms
 from django.core.validators import MaxLengthValidator
 from django.db.models import Count, Q
@@ -150,7 +152,9 @@ class ApproveForm(_NoteHelp, forms.Form):
     grade = forms.ChoiceField(label=_("Grade"),
                               choices=[("", _("Choose a grade"))] + list(Grade.choices))
     category = forms.ChoiceField(label=_("Category (confirm or correct)"),
-                                 choices=Category.choices)
+                                 choices=Category.choices,
+                                 help_text=_("The category is the whole series': it prices "
+                                             "every episode of it."))
     publish_on = forms.DateField(label=_("Publish on"),
                                  widget=forms.DateInput(attrs={"type": "date"},
                                                         format="%Y-%m-%d"))
@@ -160,6 +164,12 @@ class ApproveForm(_NoteHelp, forms.Form):
         day = self.cleaned_data["publish_on"]
         if day < timezone.localdate():
             raise forms.ValidationError(_("The publish date cannot be in the past."))
+        latest = timezone.localdate() + datetime.timedelta(days=conf.PUBLISH_AHEAD_DAYS)
+        if day > latest:
+            raise forms.ValidationError(
+                _("The publish date can be at most %(n)s days ahead (%(latest)s): the "
+                  "minimum guarantee waits for it.")
+                % {"n": conf.PUBLISH_AHEAD_DAYS, "latest": latest.isoformat()})
         return day
 
 

@@ -207,7 +207,11 @@ def _hold(item: ReviewItem, user) -> ReviewItem:
         "episode__series").get(pk=item.pk)
     if locked.state != ReviewItem.State.OPEN:
         raise ValidationError(_("This item was already decided."))
-    if locked.claimed_by_id != user.pk or not locked.claim_active(timezone.now()):
+    now = timezone.now()
+    if locked.claimed_by_id != user.pk or not locked.claim_active(now):
+        if locked.claim_active(now):
+            raise ValidationError(_("Another reviewer holds this item now; your decision "
+                                    "was not recorded."))
         raise ValidationError(_("Claim the item before deciding."))
     _require_outsider(user, locked.episode)  # the membership may be newer than the claim
     return locked

@@ -67,11 +67,13 @@ def _decision_forms(item: ReviewItem, data=None, which: str = "") -> dict:
     }
 
 
-def _item_page(request, item: ReviewItem, forms: dict, status: int = 200) -> HttpResponse:
+def _item_page(request, item: ReviewItem, forms: dict, status: int = 200,
+               reclaim: bool = False) -> HttpResponse:
     now = timezone.now()
+    mine = item.claimed_by_id == request.user.pk and item.claim_active(now)
     return render(request, "review/item.html", {
         "item": item, "episode": item.episode, "held": item.claim_active(now),
-        "mine": item.claimed_by_id == request.user.pk and item.claim_active(now),
+        "mine": mine or reclaim, "reclaim": reclaim and not mine,
         "history": queries.history_of(item.episode_id), **forms,
     }, status=status)
 
@@ -126,6 +128,10 @@ def item_decide(request: HttpRequest, item_id: int, which: str) -> HttpResponse:
     if form.is_valid():
         data = form.cleaned_data
         try:
+            if request.POST.get("reclaim") == "1":
+                # Sent again from the page that said the claim had run out: the reviewer
+                # claims it afresh with this press, and the decision they wrote is kept.
+                services.claim(item, request.user)
             if which == "approve":
                 services.approve(item, request.user, data["grade"], data["category"],
                                  data["publish_on"], data.get("note", ""))
@@ -135,7 +141,12 @@ def item_decide(request: HttpRequest, item_id: int, which: str) -> HttpResponse:
                 services.ask_for_changes(item, request.user, data["note"], data["reasons"])
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
-            return _item_page(request, queries.item_or_404(item_id), forms, status=409)
+            fresh = queries.item_or_404(item_id)
+            # The claim ran out while the decision was written, and nobody holds the item:
+            # the forms come back as typed, to be sent again with a fresh claim.
+            reclaim = fresh.state == ReviewItem.State.OPEN and not fresh.claim_active(
+                timezone.now())
+            return _item_page(request, fresh, forms, status=409, reclaim=reclaim)
         messages.success(request, _("Decision recorded."))
         return redirect("review:item", item_id=item.pk)
     return _item_page(request, item, forms, status=400)

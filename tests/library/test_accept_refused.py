@@ -63,3 +63,21 @@ def test_an_accept_that_succeeds_still_redirects(client, holder, owner, studio, 
     response = client.post(reverse("library:accept", args=[application.pk]), {"note": NOTE})
     assert response.status_code == 302
     assert License.objects.filter(studio=studio).exists()
+
+
+def test_a_decline_sends_the_note_typed_above_it(client, holder, owner, studio, ip):
+    """The note box belonged to the accept form: a reason typed before Decline was dropped."""
+    from library.models import ApplicationEvent
+
+    today = timezone.localdate()
+    application = services.apply_for_license(owner, studio, ip, **terms(
+        starts_on=today, ends_on=today + D(days=200)))
+    client.force_login(holder)
+    page = client.get(reverse("library:application", args=[application.pk])).content.decode()
+    form = page[page.index('id="accept-form"'):]
+    form = form[:form.index("</form>")]
+    assert 'name="decline"' in form and "formaction=" in form and 'name="note"' in form
+    client.post(reverse("library:decline", args=[application.pk]),
+                {"note": "这部作品今年不授权改编。"})
+    event = ApplicationEvent.objects.filter(application=application).order_by("-id").first()
+    assert event.note == "这部作品今年不授权改编。"

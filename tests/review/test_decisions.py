@@ -192,3 +192,76 @@ def test_reasons_read_in_the_readers_words_not_as_codes(client, submitted, revie
     trail = client.get(reverse("review:item", args=[submitted.pk])).content.decode()
     history = trail[trail.index('data-testid="history"'):]
     assert "Copyright, Duplicate" in history and "copyright, duplicate" not in history
+
+
+def test_a_lapsed_claim_brings_the_decision_back_as_written_to_send_again(
+        client, submitted, reviewer, reviewer2):
+    """The claim ran out while a long note was written: the decision came back as 'claim
+    the item first', on a page with only a Claim button, and the note was gone."""
+    client.force_login(reviewer)
+    client.post(reverse("review:claim", args=[submitted.pk]))
+    ReviewItem.objects.filter(pk=submitted.pk).update(
+        claim_expires_at=timezone.now() - datetime.timedelta(minutes=1))
+    services.expire_claims()  # the minute's clean-up clears the lapsed claim
+    note = "镜头 3 的字幕遮住了人物的脸，请调整。" * 5
+    url = reverse("review:decide", args=[submitted.pk, "changes"])
+    refused = client.post(url, {"note": note, "reasons": ["quality"]})
+    page = refused.content.decode()
+    assert refused.status_code == 409 and not Decision.objects.exists()
+    assert 'data-testid="reclaim"' in page and note in page
+    assert 'name="reclaim" value="1"' in page
+    sent = client.post(url, {"note": note, "reasons": ["quality"], "reclaim": "1"})
+    assert sent.status_code == 302
+    assert Decision.objects.get(episode=submitted.episode).note == note
+    # Someone else who took a lapsed item meanwhile keeps it: no form comes back to send.
+    other = add_episode_item(submitted.episode.series)
+    client.post(reverse("review:claim", args=[other.pk]))
+    ReviewItem.objects.filter(pk=other.pk).update(
+        claimed_by=reviewer2, claim_expires_at=timezone.now() + datetime.timedelta(minutes=9))
+    taken = client.post(reverse("review:decide", args=[other.pk, "changes"]),
+                        {"note": "x", "reasons": ["quality"], "reclaim": "1"})
+    assert taken.status_code == 409 and 'data-testid="reclaim"' not in taken.content.decode()
+    assert not Decision.objects.filter(episode=other.episode).exists()
+
+
+def add_episode_item(series, number=2):
+    from tests.review.conftest import add_episode, make_clip
+
+    episode = add_episode(series, number, make_clip(seed=number, label=True,
+                                                    generated_meta=True))
+    return services.enqueue(episode, run_checks_now=True)
+
+
+def test_a_publish_day_far_ahead_is_refused(client, submitted, reviewer):
+    """2099 typed for 2026 held the minimum guarantee back for good, and the creator's page
+    said Published."""
+    from review import conf
+
+    client.force_login(reviewer)
+    client.post(reverse("review:claim", args=[submitted.pk]))
+    far = timezone.localdate() + datetime.timedelta(days=conf.PUBLISH_AHEAD_DAYS + 1)
+    response = client.post(reverse("review:decide", args=[submitted.pk, "approve"]),
+                           {"grade": "A", "category": "premium_2d", "publish_on": far})
+    latest = (far - datetime.timedelta(days=1)).isoformat()
+    assert response.status_code == 400 and latest in response.content.decode()
+    submitted.episode.refresh_from_db()
+    assert submitted.episode.status != "published"
+
+
+def test_a_category_correction_never_reprices_episodes_already_published(client, submitted,
+                                                                         reviewer):
+    from creators.models import Episode
+
+    series = submitted.episode.series
+    Episode.objects.create(series=series, number=9, title="Earlier", ref="EP-EARLY",
+                           status="published", grade="A", published_on=timezone.localdate())
+    client.force_login(reviewer)
+    client.post(reverse("review:claim", args=[submitted.pk]))
+    response = client.post(reverse("review:decide", args=[submitted.pk, "approve"]),
+                           {"grade": "A", "category": "standard",
+                            "publish_on": timezone.localdate()})
+    assert response.status_code == 409
+    series.refresh_from_db()
+    assert series.category == "premium_2d"
+    submitted.episode.refresh_from_db()
+    assert submitted.episode.status != "published"

@@ -91,6 +91,8 @@ def test_an_expired_claim_returns_to_the_queue(client, submitted, reviewer, revi
     services.claim(submitted, reviewer2)
     submitted.refresh_from_db()
     assert submitted.claimed_by == reviewer2
+    with pytest.raises(ValidationError):  # the old holder cannot decide over the new one
+        services.approve(submitted, reviewer, "A", "premium_2d", timezone.localdate())
 
 
 def test_an_expired_claim_can_be_taken_before_any_cleanup(submitted, reviewer, reviewer2):
