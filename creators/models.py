@@ -240,6 +240,15 @@ class Episode(models.Model):
         return f"{self.ref} {self.title}"
 
     @property
+    def scheduled(self) -> bool:
+        """Approved for a publish day still ahead: 'published' in the books (its status),
+        not yet out to viewers; the creator reads it as scheduled."""
+        from django.utils import timezone
+
+        return (self.status == self.Status.PUBLISHED and self.published_on is not None
+                and self.published_on > timezone.localdate())
+
+    @property
     def studio(self) -> Studio:
         return self.series.studio
 

@@ -265,3 +265,26 @@ def test_a_category_correction_never_reprices_episodes_already_published(client,
     assert series.category == "premium_2d"
     submitted.episode.refresh_from_db()
     assert submitted.episode.status != "published"
+
+
+def test_an_episode_approved_for_a_later_day_reads_as_scheduled(client, submitted, reviewer,
+                                                                owner):
+    """The creator read "Published" the moment it was approved for a day weeks ahead."""
+    from tests.conftest import logged_in
+
+    client.force_login(reviewer)
+    client.post(reverse("review:claim", args=[submitted.pk]))
+    day = timezone.localdate() + datetime.timedelta(days=20)
+    client.post(reverse("review:decide", args=[submitted.pk, "approve"]),
+                {"grade": "A", "category": "premium_2d", "publish_on": day})
+    episode = submitted.episode
+    logged_in(client, owner, "en")
+    page = client.get(reverse("creators:episode", args=[episode.series.studio.slug,
+                                                       episode.ref])).content.decode()
+    assert f'data-testid="episode-status">Scheduled for {day.isoformat()}</span>' in page
+    from creators.models import Episode
+
+    Episode.objects.filter(pk=episode.pk).update(published_on=timezone.localdate())
+    page = client.get(reverse("creators:episode", args=[episode.series.studio.slug,
+                                                       episode.ref])).content.decode()
+    assert 'data-testid="episode-status">Published</span>' in page
