@@ -20,6 +20,38 @@ BROWSER_REQUIRED = os.environ.get("MANJU_REQUIRE_BROWSER") == "1"
 PASSWORD = "s3cret-Passw0rd"
 
 
+def at_once(*calls, expected: tuple = ()) -> list:
+    """Runs each call (no arguments) in its own thread, all released together by a barrier,
+    each on its own database connection; returns, in call order, what each returned or the
+    exception it raised, if that is one of the `expected` kinds (a refusal). Any other
+    exception is raised here, failing the test."""
+    import threading
+
+    from django.db import connections
+
+    barrier = threading.Barrier(len(calls))
+    results: list = [None] * len(calls)
+
+    def run(i, call):
+        try:
+            barrier.wait()
+            results[i] = call()
+        except Exception as error:  # noqa: BLE001 - the outcome is what a test asserts on
+            results[i] = error
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(i, call)) for i, call in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    for result in results:
+        if isinstance(result, Exception) and not isinstance(result, expected):
+            raise result
+    return results
+
+
 # --- People ---------------------------------------------------------------------------
 
 

@@ -1,15 +1,13 @@
 """A person in several studios sees them on one page, switches between them, and may start
 another while they own fewer than the limit."""
 
-import threading
-
 import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from creators import conf, services
 from creators.models import Membership, Studio
-from tests.conftest import logged_in, make_user
+from tests.conftest import at_once, logged_in, make_user
 
 
 @pytest.mark.django_db
@@ -83,26 +81,9 @@ def test_forms_sent_at_once_cannot_both_take_the_last_place(monkeypatch):
     monkeypatch.setattr(conf, "STUDIOS_OWNED_MAX", 2)
     owner = make_user("racer")
     services.create_studio(owner, "First")
-    barrier = threading.Barrier(4)
-    outcomes = []
-
-    def go(i):
-        from django.db import connections
-        try:
-            barrier.wait()
-            try:
-                services.form_studio(owner, f"Racing {i}")
-                outcomes.append("made")
-            except ValidationError:
-                outcomes.append("refused")
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=go, args=(i,)) for i in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    results = at_once(*[lambda i=i: services.form_studio(owner, f"Racing {i}")
+                        for i in range(4)], expected=(ValidationError,))
+    outcomes = ["refused" if isinstance(r, ValidationError) else "made" for r in results]
     assert sorted(outcomes) == ["made", "refused", "refused", "refused"]
     assert Membership.objects.filter(user=owner, role="owner").count() == 2
 
@@ -149,27 +130,10 @@ def test_two_owners_leaving_at_once_leave_the_studio_one_owner():
     first, second = make_user("first"), make_user("second")
     studio = services.create_studio(first, "Twins")
     Membership.objects.create(studio=studio, user=second, role=Membership.Role.OWNER)
-    barrier = threading.Barrier(2)
-    outcomes = []
-
-    def go(user):
-        from django.db import connections
-        try:
-            membership = Membership.objects.get(studio=studio, user=user)
-            barrier.wait()
-            try:
-                services.leave_studio(membership)
-                outcomes.append("left")
-            except ValidationError:
-                outcomes.append("refused")
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=go, args=(u,)) for u in (first, second)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    memberships = [Membership.objects.get(studio=studio, user=u) for u in (first, second)]
+    results = at_once(*[lambda m=m: services.leave_studio(m) for m in memberships],
+                      expected=(ValidationError,))
+    outcomes = ["refused" if isinstance(r, ValidationError) else "left" for r in results]
     assert sorted(outcomes) == ["left", "refused"]
     assert Membership.objects.filter(studio=studio, role="owner").count() == 1
 

@@ -3,7 +3,6 @@ policy change inside a month, the ledger guards, payouts, concurrent runs."""
 
 import datetime
 import io
-import threading
 from decimal import Decimal
 
 import pytest
@@ -25,6 +24,7 @@ from revenue.services import (
     q,
     settle,
 )
+from tests.conftest import at_once
 from tests.revenue.conftest import POLICY, catalog, csv_bytes
 
 
@@ -194,20 +194,7 @@ def test_concurrent_settlements_make_one_run_and_the_database_guards_the_ledger(
     import_catalog(catalog([("E1", "2026-01-02", "A", 60)], license_mg="100.00"))
     create_policy(POLICY)
     load(["2026-01-10,E1,1,10000.00,0.00"])
-    barrier, results = threading.Barrier(2), []
-
-    def go():
-        barrier.wait()
-        try:
-            results.append(settle("2026-01")[1])
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=go) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    results = at_once(lambda: settle("2026-01")[1], lambda: settle("2026-01")[1])
     assert sorted(results) == [False, True]
     assert SettlementRun.objects.count() == 1
     assert LedgerEntry.objects.filter(kind="mg_advance").count() == 2

@@ -2,19 +2,18 @@
 an expiry, and exactly one winner of two concurrent claims on PostgreSQL."""
 
 import datetime
-import threading
 
 import pytest
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.db import connection, connections
+from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
 from creators import services as creators
 from review import queries, services
 from review.models import ReviewItem
-from tests.conftest import logged_in
+from tests.conftest import at_once, logged_in
 from tests.review.conftest import add_episode
 
 
@@ -120,24 +119,11 @@ def test_two_concurrent_claims_exactly_one_wins(series, reviewer, reviewer2):
     episode = add_episode(series, 1)
     # Committed at once here, so submitting already opened the item (creators' signal).
     item = services.enqueue(episode) or ReviewItem.objects.get(episode=episode)
-    barrier = threading.Barrier(2)
-    outcomes = []
-
-    def attempt(user):
-        try:
-            barrier.wait()
-            services.claim(ReviewItem.objects.get(pk=item.pk), user)
-            outcomes.append(user.username)
-        except ValidationError:
-            outcomes.append("lost")
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=attempt, args=(u,)) for u in (reviewer, reviewer2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    claimants = (reviewer, reviewer2)
+    results = at_once(*[lambda u=u: services.claim(ReviewItem.objects.get(pk=item.pk), u)
+                        for u in claimants], expected=(ValidationError,))
+    outcomes = ["lost" if isinstance(r, ValidationError) else u.username
+                for r, u in zip(results, claimants, strict=True)]
     assert sorted(outcomes).count("lost") == 1
     item.refresh_from_db()
     assert item.claimed_by.username in outcomes
