@@ -2,6 +2,7 @@
 inherit MANJU_MODELS_DIR), module-scoped gpu workers and ASGI server, WebSocket helpers."""
 
 import asyncio
+import datetime as dt
 import json
 import os
 import tempfile
@@ -11,8 +12,10 @@ from pathlib import Path
 import pytest
 import websockets
 from django.test import Client
+from django.utils import timezone
 
 from generation import credits
+from generation.models import Job
 from tests.conftest import AsgiServer, WorkerProcess, run_async
 
 _MODELS = None
@@ -113,3 +116,20 @@ def collect_job_events(server, user, job_id, start=None, timeout: float = 60) ->
         return events
 
     return run_async(run, timeout=timeout + 15)
+
+
+def dated_jobs(studio, count: int, state=Job.State.SUCCEEDED, start: int = 0, *,
+               prompt: str = "JOB-{n:04d}", kind=Job.Kind.KEYFRAME) -> list[Job]:
+    """count jobs of the tiny keyframe model, prompts numbered from `start`, each a minute
+    newer than the one before (a month ago); a succeeded one has its picture's path."""
+    base = timezone.now() - dt.timedelta(days=30)
+    jobs = []
+    for n in range(start, start + count):
+        job = Job.objects.create(
+            studio=studio, kind=kind, state=state, model_key="tiny-keyframe",
+            params={"prompt": prompt.format(n=n), "seed": n}, price=1,
+            outputs=[{"path": f"generation/{studio.pk}/job-{n:04d}.png", "media": "image"}]
+            if state == Job.State.SUCCEEDED else [])
+        Job.objects.filter(pk=job.pk).update(created_at=base + dt.timedelta(minutes=n))
+        jobs.append(job)
+    return jobs

@@ -1,34 +1,18 @@
 """The jobs page in pages of 50, newest first: every older job (and its output) is one
 "Next" away; a filter by state narrows the list; a new job brings the creator to page 1."""
 
-import datetime as dt
 import re
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 
 from generation.models import Job
 from tests.conftest import logged_in
+from tests.generation.conftest import dated_jobs as make_jobs
 
 pytestmark = pytest.mark.django_db
 
 JOBS = reverse("generation:studio_jobs", args=["dawn"])
-
-
-def make_jobs(studio, count: int, state=Job.State.SUCCEEDED, start: int = 0) -> list[Job]:
-    """count keyframe jobs, prompts JOB-0000 up, each a minute newer than the one before."""
-    base = timezone.now() - dt.timedelta(days=30)
-    jobs = []
-    for n in range(start, start + count):
-        job = Job.objects.create(
-            studio=studio, kind=Job.Kind.KEYFRAME, state=state, model_key="tiny-keyframe",
-            params={"prompt": f"JOB-{n:04d}", "seed": n}, price=1,
-            outputs=[{"path": f"generation/{studio.pk}/job-{n:04d}.png", "media": "image"}]
-            if state == Job.State.SUCCEEDED else [])
-        Job.objects.filter(pk=job.pk).update(created_at=base + dt.timedelta(minutes=n))
-        jobs.append(job)
-    return jobs
 
 
 @pytest.fixture

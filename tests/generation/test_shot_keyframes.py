@@ -2,16 +2,15 @@
 the 30 newest, older ones a page further or found by their prompt, and the server takes
 any of the studio's own, nothing else."""
 
-import datetime as dt
 import re
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 
 from generation import credits
 from generation.models import Job
 from tests.conftest import logged_in
+from tests.generation.conftest import dated_jobs
 
 pytestmark = pytest.mark.django_db
 
@@ -21,18 +20,8 @@ SHOT = reverse("generation:submit_shot", args=["dawn"])
 
 def make_keyframes(studio, count: int, prompt: str = "KF-{n:04d}", start: int = 0,
                    **fields) -> list[Job]:
-    """count finished keyframes, oldest first, each a minute newer than the one before."""
-    base = timezone.now() - dt.timedelta(days=30)
-    jobs = []
-    for n in range(start, start + count):
-        job = Job.objects.create(
-            studio=studio, kind=fields.get("kind", Job.Kind.KEYFRAME),
-            state=fields.get("state", Job.State.SUCCEEDED), model_key="tiny-keyframe",
-            params={"prompt": prompt.format(n=n), "seed": n}, price=1,
-            outputs=[{"path": f"generation/{studio.pk}/kf-{n:04d}.png", "media": "image"}])
-        Job.objects.filter(pk=job.pk).update(created_at=base + dt.timedelta(minutes=n))
-        jobs.append(job)
-    return jobs
+    """count keyframes (finished unless a state is given), oldest first."""
+    return dated_jobs(studio, count, start=start, prompt=prompt, **fields)
 
 
 @pytest.fixture
