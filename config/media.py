@@ -48,18 +48,13 @@ class Unsatisfiable(Exception):
 
 def _studio_of(path: str) -> int | None:
     """The id of the studio owning a media path, or None when no owner is known."""
-    from creators.models import Episode, Series
+    from creators.models import Series
 
     match = re.match(r"generation/(\d+)/", path)
     if match:
         return int(match.group(1))
     if path.startswith("episodes/"):
-        from django.db.models import Q
-
-        episode = (Episode.objects.filter(Q(video=path) | Q(cover=path) | Q(poster=path)
-                                          | Q(preview=path))
-                   .values_list("series__studio_id", flat=True).first())
-        return episode
+        return _episodes_holding(path).values_list("series__studio_id", flat=True).first()
     if path.startswith("series/covers/"):
         return Series.objects.filter(cover=path).values_list("studio_id", flat=True).first()
     if path.startswith("storyboard/"):
@@ -89,16 +84,22 @@ def may_see(user, path: str) -> bool:
     return is_member(user, studio_id)
 
 
-def _ever_submitted(path: str) -> bool:
-    """Whether the episode holding this file has gone to review at least once (a draft is
-    the studio's own until then)."""
+def _episodes_holding(path: str):
+    """The episode whose video, cover, poster or preview this file is."""
     from django.db.models import Q
 
     from creators.models import Episode
 
-    return (Episode.objects.filter(Q(video=path) | Q(cover=path) | Q(poster=path)
-                                   | Q(preview=path))
-            .exclude(status=Episode.Status.DRAFT).exists())
+    return Episode.objects.filter(Q(video=path) | Q(cover=path) | Q(poster=path)
+                                  | Q(preview=path))
+
+
+def _ever_submitted(path: str) -> bool:
+    """Whether the episode holding this file has gone to review at least once (a draft is
+    the studio's own until then)."""
+    from creators.models import Episode
+
+    return _episodes_holding(path).exclude(status=Episode.Status.DRAFT).exists()
 
 
 def byte_range(header: str, size: int) -> tuple[int, int] | None:
