@@ -142,6 +142,7 @@ def drill(studio: Studio, period: str, series: str = "", episode: str = "",
     the policy, coefficients, parts and licensor share of each, and the recoupment; the
     lines DRILL_PAGE at a time (the totals count them all)."""
     from django.core.paginator import Paginator
+    from django.utils.http import urlencode
 
     run = SettlementRun.objects.filter(period=period).first()
     lines = _settled(studio).filter(settled_in=run).select_related(
@@ -165,7 +166,9 @@ def drill(studio: Studio, period: str, series: str = "", episode: str = "",
     return {
         "period": period, "series": series, "episode": episode,
         "groups": groups,
-        "lines": shown, "paged": shown.has_other_pages(),
+        "lines": shown,
+        # The filter, for the links to the other pages of lines.
+        "query": urlencode([(k, v) for k, v in (("series", series), ("episode", episode)) if v]),
         "total": _s(_sum(lines, "studio_share")),
         "incentives": _s(_sum(entries.filter(kind__in=["uplift", "hit_bonus"]))),
         "recouped": _s(-_sum(recoup)),

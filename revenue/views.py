@@ -164,8 +164,11 @@ def run_statements(request: HttpRequest, period: str) -> HttpResponse:
         folded = wanted.casefold()
         payees = [p for p in payees if folded in p[2].casefold() or folded in p[1].casefold()]
     page = Paginator(payees, RUN_STATEMENTS_PAGE).get_page(request.GET.get("page"))
-    return render(request, "revenue/run_statements.html",
-                  {"run": run, "page": page, "q": wanted})
+    from django.utils.http import urlencode
+
+    return render(request, "revenue/run_statements.html", {
+        "run": run, "page": page, "q": wanted,
+        "page_query": urlencode({"q": wanted}) if wanted else ""})
 
 
 @login_required
